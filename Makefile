@@ -1,0 +1,125 @@
+# assay build. `make` builds ./assay; `make check` runs the whole suite
+# (normal build, then the same suite under ASan+UBSan); `make SAN=1` builds
+# the sanitizer variant into build/san/.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+PKGS     = libgit2 yaml-0.1 libxml-2.0 libpcre2-8 sqlite3 libarchive jansson
+VERSION := $(shell cat VERSION)
+
+ifeq ($(SAN),1)
+BUILD   ?= build/san
+OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+else
+BUILD   ?= build/rel
+OPT     := -O2 -g
+endif
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
+INCLUDES := -Isrc -Iscanners -Ichecks -Ireports
+CPPFLAGS += -D_GNU_SOURCE -DASSAY_VERSION='"$(VERSION)"' $(INCLUDES)
+CFLAGS   ?=
+ALL_CFLAGS = -std=c11 $(OPT) $(WARN) $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
+LIBS      = $(shell pkg-config --libs $(PKGS)) -lhpdf -lm
+LDFLAGS  ?=
+
+LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c scanners/*.c checks/*.c reports/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+
+ifeq ($(SAN),1)
+ASSAY_BIN := $(BUILD)/assay
+else
+ASSAY_BIN := assay
+endif
+
+.PHONY: all check test test-bin check-valgrind demo bench fuzz install uninstall clean deps docs format
+
+all: $(ASSAY_BIN)
+
+$(ASSAY_BIN): $(BUILD)/src/main.o $(BUILD)/libassay.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/libassay.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c $(wildcard src/*.h scanners/*.h checks/*.h reports/*.h) VERSION
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libassay.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libassay.a $(LIBS) $(shell pkg-config --libs cmocka)
+
+$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libassay.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libassay.a $(LIBS)
+
+# Fuzz targets are replayed over their corpus by a plain driver in `make check`;
+# `make fuzz` builds them for libFuzzer with clang and runs each for FUZZ_SECONDS.
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/libassay.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/libassay.a $(LIBS)
+
+test-bin: $(ASSAY_BIN) $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_REPLAY)
+
+# The whole suite: the normal build, then the same suite under ASan+UBSan.
+check:
+	$(MAKE) test-bin
+	$(MAKE) SAN=1 test-bin
+	tests/run.sh build/rel:./assay build/san:build/san/assay
+
+# Quick run of the suite on the normal build only.
+test: test-bin
+	tests/run.sh build/rel:./assay
+
+check-valgrind: test-bin
+	VALGRIND=1 tests/run.sh build/rel:./assay
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
+	  mkdir -p build/fuzz-lf && \
+	  clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(shell pkg-config --cflags $(PKGS)) \
+	    -o build/fuzz-lf/$$n $$f $(LIB_SRC) $(LIBS) || exit 1; \
+	  mkdir -p build/fuzz-lf/$$n.corpus; \
+	  build/fuzz-lf/$$n -max_total_time=$(FUZZ_SECONDS) build/fuzz-lf/$$n.corpus tests/fuzz/corpus/$${n#fuzz_} || exit 1; \
+	done
+
+demo: $(ASSAY_BIN)
+	fixtures/make-demo.sh build/demo
+	@mkdir -p out
+	./assay scan build/demo --db out/assay.db --fail-on none -o out/report.json -o out/report.txt; \
+	  echo "demo reports written to out/ (exit status $$?)"
+
+bench: $(ASSAY_BIN)
+	bench/run.sh $(BENCH_ARGS)
+
+docs: $(ASSAY_BIN)
+	./assay rules --format markdown > docs/rules.md
+
+install: $(ASSAY_BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/assay/profiles
+	install -m 0755 assay $(DESTDIR)$(PREFIX)/bin/assay
+	if ls profiles/*.yaml >/dev/null 2>&1; then install -m 0644 profiles/*.yaml $(DESTDIR)$(PREFIX)/share/assay/profiles/; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/assay
+	rm -rf $(DESTDIR)$(PREFIX)/share/assay
+
+# Installs the Debian 12 packages the build, the tests and the demo need.
+deps:
+	@./scripts/install-deps.sh
+
+format:
+	clang-format -i $(wildcard src/*.[ch] scanners/*.[ch] checks/*.[ch] reports/*.[ch] tests/*/*.c)
+
+clean:
+	rm -rf build assay out

@@ -1,0 +1,16 @@
+/*
+ * What the check families export to the core: their rule tables (for the
+ * registry) and the rule ids the core itself raises.
+ */
+#ifndef ASSAY_CHECKS_H
+#define ASSAY_CHECKS_H
+
+#include "registry.h"
+#include "util.h"
+
+#define RULE_PARSE_ERROR "assay.parse-error"
+
+extern const struct rule_family assay_rule_family;
+extern const struct rule_family env_rule_family;
+
+#endif

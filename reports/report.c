@@ -1,0 +1,92 @@
+/*
+ * Format selection and the safe writing of report files (see report.h).
+ */
+#include "report.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static const struct {
+	const char *name;
+	const char *ext;
+	enum report_format format;
+} formats[] = {
+	{"text", ".txt", REPORT_TEXT},
+	{"txt", ".text", REPORT_TEXT},
+	{"json", ".json", REPORT_JSON},
+};
+
+int report_format_parse(const char *name, enum report_format *out)
+{
+	for (size_t i = 0; i < ARRAY_LEN(formats); i++) {
+		if (str_ieq(name, formats[i].name)) {
+			*out = formats[i].format;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int report_format_from_path(const char *path, enum report_format *out)
+{
+	for (size_t i = 0; i < ARRAY_LEN(formats); i++) {
+		size_t n = strlen(path), m = strlen(formats[i].ext);
+		if (n > m && strcasecmp(path + n - m, formats[i].ext) == 0) {
+			*out = formats[i].format;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *report_format_name(enum report_format f)
+{
+	return f == REPORT_JSON ? "json" : "text";
+}
+
+int report_render(struct store *st, int64_t run, enum report_format format, FILE *out,
+		  const struct report_opts *opts)
+{
+	switch (format) {
+	case REPORT_JSON:
+		return report_json(st, run, out);
+	case REPORT_TEXT:
+		return report_text(st, run, out, opts);
+	}
+	return -EINVAL;
+}
+
+int report_write_file(struct store *st, int64_t run, enum report_format format, const char *path,
+		      const struct report_opts *opts, char *err, size_t errlen)
+{
+	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	FILE *f = fopen(tmp, "w");
+	int rc;
+
+	if (!f) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot write report %s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = report_render(st, run, format, f, opts);
+	if (fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot write report %s: %s", path, strerror(-rc));
+		unlink(tmp);
+		goto out;
+	}
+	if (rename(tmp, path) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot write report %s: %s", path, strerror(errno));
+		unlink(tmp);
+	}
+out:
+	free(tmp);
+	return rc;
+}

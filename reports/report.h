@@ -1,0 +1,40 @@
+/*
+ * Reports render one stored run (DESIGN.md "Reports"). They read the
+ * store and the rule registry only; they never call a scanner, so any past
+ * run re-renders the same way.
+ */
+#ifndef ASSAY_REPORT_H
+#define ASSAY_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct store;
+
+enum report_format {
+	REPORT_TEXT,
+	REPORT_JSON,
+};
+
+struct report_opts {
+	bool color; /* ANSI colour in the text report */
+};
+
+/* "text"/"txt", "json". Returns 0 or -1. */
+int report_format_parse(const char *name, enum report_format *out);
+/* From a file name's extension (.txt, .json); -1 when it says nothing. */
+int report_format_from_path(const char *path, enum report_format *out);
+const char *report_format_name(enum report_format f);
+
+int report_render(struct store *st, int64_t run, enum report_format format, FILE *out,
+		  const struct report_opts *opts);
+/* Renders to a temporary file beside `path` and renames it into place, so
+ * that a half-written report never appears under its name. */
+int report_write_file(struct store *st, int64_t run, enum report_format format, const char *path,
+		      const struct report_opts *opts, char *err, size_t errlen);
+
+int report_text(struct store *st, int64_t run, FILE *out, const struct report_opts *opts);
+int report_json(struct store *st, int64_t run, FILE *out);
+
+#endif

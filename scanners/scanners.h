@@ -1,0 +1,12 @@
+/*
+ * The scanner table: every input kind's scanner, in the order they see
+ * each file.
+ */
+#ifndef ASSAY_SCANNERS_H
+#define ASSAY_SCANNERS_H
+
+#include "scan.h"
+
+extern const struct scanner env_scanner;
+
+#endif

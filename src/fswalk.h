@@ -1,0 +1,44 @@
+/*
+ * The directory walker used by discovery: visits every entry below a root
+ * in a stable (byte-sorted) order, never follows a symbolic link, never
+ * leaves the root, skips .git, and reports what it could not walk (an
+ * unreadable directory, a symlink loop, a link pointing outside the root,
+ * the depth or entry cap) through a callback rather than stopping.
+ */
+#ifndef ASSAY_FSWALK_H
+#define ASSAY_FSWALK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+
+#define FSWALK_MAX_DEPTH 64
+#define FSWALK_MAX_ENTRIES 2000000
+
+struct fs_entry {
+	const char *path;    /* root-joined path, raw bytes, for open() */
+	const char *relpath; /* relative to the root, "/"-separated, raw bytes */
+	const char *name;    /* the last component */
+	struct stat st;      /* lstat() of the entry */
+	const struct stat *dir_st; /* lstat() of the directory holding it */
+	const char *dir_relpath;   /* that directory, relative to the root ("" for the root) */
+};
+
+struct fswalk_ops {
+	/* Called for every entry that is not a directory or a symbolic link. */
+	int (*file)(const struct fs_entry *e, void *ctx);
+	/* Called for what could not be walked; relpath may be "". */
+	void (*problem)(const char *relpath, const char *message, void *ctx);
+	/* Polled between entries; returning true stops the walk (-EINTR). */
+	bool (*cancelled)(void *ctx);
+};
+
+/* Walks the directory `root`. Returns 0, -EINTR when cancelled, the first
+ * nonzero value a callback returned, or -errno when the root itself cannot
+ * be read. */
+int fswalk(const char *root, const struct fswalk_ops *ops, void *ctx);
+
+/* Visits a single file as if it were the only entry of its directory. */
+int fswalk_file(const char *path, const struct fswalk_ops *ops, void *ctx);
+
+#endif

@@ -1,0 +1,109 @@
+/*
+ * assay's entry point: the subcommand table, help and version. Each
+ * subcommand parses its own options (src/cmd_*.c); only main exits.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int cmd_version(int argc, char **argv);
+static int cmd_help(int argc, char **argv);
+
+const struct command commands[] = {
+	{"scan", cmd_scan, "scan [OPTIONS] [TARGET...]",
+	 "Scan directories, git work trees or files (default: .), store the run, print the text report.\n"
+	 "  -o, --output FILE     also write a report; format from the extension (.json, .txt)\n"
+	 "                        or from --format; repeatable\n"
+	 "  -f, --format FORMAT   text or json: the format of standard output and of -o files\n"
+	 "                        whose extension says nothing\n"
+	 "      --fail-on SEV     exit 1 when an unwaived finding is at or above SEV\n"
+	 "                        (info, low, medium, high, critical, none; default high)\n"
+	 "      --db FILE         the store (default $ASSAY_DB, else .assay/assay.db)\n"
+	 "      --no-color        no colour in the text report (also NO_COLOR=1)\n"
+	 "  -q, --quiet           print nothing on standard output; warnings only on errors"},
+	{"report", cmd_report, "report [--run ID|latest] [-o FILE]... [--format FORMAT]",
+	 "Render a stored run again, exactly as the scan stored it.\n"
+	 "      --run ID|latest   which run (default latest complete run)\n"
+	 "  -o, --output FILE     write to FILE (repeatable); else standard output\n"
+	 "  -f, --format FORMAT   text or json\n"
+	 "      --db FILE         the store\n"
+	 "      --no-color        no colour"},
+	{"runs", cmd_runs, "runs [--db FILE]",
+	 "List the stored runs, newest first: id, date, status, inputs and counts.\n"
+	 "      --db FILE         the store"},
+	{"rules", cmd_rules, "rules [--format text|json|markdown]",
+	 "List every rule: id, severity, title.\n"
+	 "  -f, --format FORMAT   text (default), json or markdown"},
+	{"explain", cmd_explain, "explain RULE-ID",
+	 "Print one rule: what it finds, why it matters, how to fix it, references."},
+	{"version", cmd_version, "version", "Print assay's version."},
+	{"help", cmd_help, "help [COMMAND]", "Print help for assay or one command."},
+	{NULL, NULL, NULL, NULL},
+};
+
+static const struct command *find_command(const char *name)
+{
+	for (const struct command *c = commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+static void print_overview(FILE *out)
+{
+	fprintf(out, "assay %s: compliance scanner for git repositories, env files, container images\n"
+		     "and Kubernetes manifests.\n\nusage: assay COMMAND [OPTIONS]\n\ncommands:\n",
+		ASSAY_VERSION);
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(out, "  %s\n", c->synopsis);
+	fprintf(out, "\nexit codes: 0 nothing at or above --fail-on, 1 findings at or above it,\n"
+		     "2 usage or configuration error, 3 a runtime error stopped the scan.\n"
+		     "'assay help COMMAND' describes a command's options.\n");
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1)
+		return cli_usage_error("version", "takes no arguments");
+	printf("assay %s\n", ASSAY_VERSION);
+	return EXIT_OK;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		print_overview(stdout);
+		return EXIT_OK;
+	}
+	c = find_command(argv[1]);
+	if (!c) {
+		fprintf(stderr, "assay help: unknown command '%s'\n", argv[1]);
+		return EXIT_USAGE;
+	}
+	printf("usage: assay %s\n\n%s\n", c->synopsis, c->help);
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc < 2) {
+		print_overview(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return cmd_help(1, argv);
+	if (strcmp(argv[1], "--version") == 0)
+		return cmd_version(1, argv);
+	c = find_command(argv[1]);
+	if (!c) {
+		fprintf(stderr, "assay: unknown command '%s' (see 'assay help')\n", argv[1]);
+		return EXIT_USAGE;
+	}
+	return c->run(argc - 1, argv + 1);
+}

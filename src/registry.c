@@ -1,0 +1,43 @@
+/*
+ * The rule registry: one list of every check family's rule table. Adding a
+ * family means adding its table here; ids must be unique, lower case and of
+ * the form family.slug (tests/unit/test_registry.c checks all three).
+ */
+#include "registry.h"
+
+#include <string.h>
+
+#include "checks.h"
+
+static const struct rule_family *const families[] = {
+	&assay_rule_family,
+	&env_rule_family,
+};
+
+size_t registry_count(void)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ARRAY_LEN(families); i++)
+		n += families[i]->count;
+	return n;
+}
+
+const struct rule *registry_at(size_t i)
+{
+	for (size_t f = 0; f < ARRAY_LEN(families); f++) {
+		if (i < families[f]->count)
+			return &families[f]->rules[i];
+		i -= families[f]->count;
+	}
+	return NULL;
+}
+
+const struct rule *registry_find(const char *id)
+{
+	for (size_t f = 0; f < ARRAY_LEN(families); f++)
+		for (size_t i = 0; i < families[f]->count; i++)
+			if (strcmp(families[f]->rules[i].id, id) == 0)
+				return &families[f]->rules[i];
+	return NULL;
+}

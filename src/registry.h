@@ -1,0 +1,33 @@
+/*
+ * The rule registry: every rule's metadata, gathered from the tables that
+ * each check family in checks/ exports. `assay rules` and `assay explain`
+ * print from here; reports take titles and remediation from here.
+ */
+#ifndef ASSAY_REGISTRY_H
+#define ASSAY_REGISTRY_H
+
+#include <stddef.h>
+
+#include "finding.h"
+
+struct rule {
+	const char *id; /* family.slug */
+	const char *title;
+	enum severity severity;
+	const char *description;
+	const char *remediation;
+	const char *references; /* newline-separated; may be NULL */
+};
+
+/* One table per family, defined in checks/<family>.c. */
+struct rule_family {
+	const char *name;
+	const struct rule *rules;
+	size_t count;
+};
+
+size_t registry_count(void);
+const struct rule *registry_at(size_t i);
+const struct rule *registry_find(const char *id);
+
+#endif

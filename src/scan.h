@@ -1,0 +1,87 @@
+/*
+ * The scan driver and the context every scanner and check works in: which
+ * run is being written, which input is being walked, and the three ways to
+ * report something (a finding, a parse error, a notice). Scanners see the
+ * store only through scan_emit and friends.
+ */
+#ifndef ASSAY_SCAN_H
+#define ASSAY_SCAN_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "finding.h"
+#include "fswalk.h"
+#include "hash.h"
+
+struct store;
+struct repo;
+struct scan;
+
+/* One input named on the command line. */
+struct scan_target {
+	char *locator;     /* as given, normalised ("./a/" -> "a") */
+	const char *kind;  /* directory | git-worktree | file */
+	char *root;        /* the directory walked (a file's own directory) */
+	char *file;        /* the single file named, or NULL */
+	struct repo *repo; /* the git work tree holding root, or NULL */
+	char *repo_prefix; /* root relative to the work tree: "" or "sub/dir/" */
+	struct sha256 digest;
+	char digest_hex[SHA256_HEX_LEN + 8];
+	unsigned files;    /* files walked */
+};
+
+/* A scanner: one input kind. `file` sees every file the walk finds and
+ * picks its own by name; state is what `begin` returned. */
+struct scanner {
+	const char *name;
+	void *(*begin)(struct scan *s);
+	int (*file)(struct scan *s, void *state, const struct fs_entry *e);
+	/* After every target was walked: checks across files, then free. */
+	void (*end)(struct scan *s, void *state);
+};
+
+struct scan_request {
+	char *const *targets;
+	size_t n_targets;
+	const char *command;
+	enum severity fail_on;
+	bool quiet;
+};
+
+struct scan {
+	struct store *store;
+	int64_t run_id;
+	const struct scan_request *req;
+	struct scan_target *target; /* the one being walked */
+	unsigned findings;
+	int write_error; /* first failure to write to the store */
+};
+
+/* Sets target, fingerprint, and writes the finding. */
+void scan_emit(struct scan *s, struct finding *f);
+/* An assay.parse-error finding for a file (line/column 0 when unknown),
+ * also said on stderr unless --quiet. */
+void scan_parse_error(struct scan *s, const char *path, unsigned line, unsigned column, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Something the user should know that is not a finding (a skipped link, a
+ * cap reached). level: info | warning | error. */
+void scan_notice(struct scan *s, const char *level, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Adds a file's content to the input's digest. */
+void scan_digest_content(struct scan *s, const char *relpath, const void *data, size_t len);
+
+/* Stops the scan at the next file (set from a signal handler). */
+extern volatile sig_atomic_t scan_cancelled;
+
+/* Checks that every target exists and can be scanned: a usage error (exit
+ * 2) otherwise, with the reason in err. */
+int scan_check_targets(const struct scan_request *req, char *err, size_t errlen);
+/* Writes one run: begins it, walks each target with every scanner, and
+ * finishes it (complete, or failed on a runtime error). *exit_code is the
+ * fail-on verdict (0 or 1), or 3 when the run failed. */
+int scan_run(struct store *st, const struct scan_request *req, int64_t *run_id, int *exit_code, char *err,
+	     size_t errlen);
+
+#endif

@@ -1,0 +1,1372 @@
+/*
+ * The store: every run, input, finding and notice that assay records lives
+ * in one SQLite database, and this file is the only one that speaks SQL
+ * (DESIGN.md "Store"). It opens and migrates the database, writes a run's
+ * rows in batched transactions so that a killed scan leaves its committed
+ * findings under a run still marked "running", seals a finished run with a
+ * SHA-256 content hash chained to the previous complete run, and reads runs
+ * back for reports. The schema, the lifecycle and the exact hash
+ * serialisation are documented in docs/store.md.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "hash.h"
+#include "util.h"
+
+#ifndef ASSAY_VERSION
+#define ASSAY_VERSION "dev"
+#endif
+
+/* Rows written per transaction before it is committed. */
+#define STORE_BATCH_ROWS 500
+#define STORE_BUSY_TIMEOUT_MS 5000
+
+#define STORE_INTERRUPTED_ERROR "interrupted: the process that wrote this run stopped before it finished"
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	/* Prepared once, reused for every row. */
+	sqlite3_stmt *insert_finding;
+	sqlite3_stmt *insert_input;
+	sqlite3_stmt *insert_notice;
+	/* The write transaction that batches rows, and how many it holds. */
+	bool batch_open;
+	unsigned batch_rows;
+	/* The run this process began and has not yet finished or failed. */
+	int64_t active_run;
+};
+
+/*
+ * Schema migrations: entry N-1 takes the database from user_version N-1 to
+ * N. Entries are never edited once released; a schema change is a new entry.
+ */
+static const char *const store_migrations[] = {
+	/* 1: runs, their inputs, findings and notices. */
+	"CREATE TABLE runs ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'failed')),"
+	" started_at TEXT NOT NULL,"
+	" finished_at TEXT,"
+	" tool_version TEXT NOT NULL,"
+	" command TEXT,"
+	" fail_on TEXT,"
+	" exit_code INTEGER NOT NULL DEFAULT -1,"
+	" error TEXT,"
+	" pid INTEGER,"
+	" content_hash TEXT,"
+	" prev_hash TEXT,"
+	" chain_hash TEXT);"
+	"CREATE TABLE inputs ("
+	" id INTEGER PRIMARY KEY,"
+	" run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+	" kind TEXT NOT NULL,"
+	" locator TEXT NOT NULL,"
+	" digest TEXT,"
+	" commit_sha TEXT);"
+	"CREATE INDEX inputs_by_run ON inputs (run_id);"
+	"CREATE TABLE findings ("
+	" id INTEGER PRIMARY KEY,"
+	" run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+	" rule TEXT NOT NULL,"
+	" severity INTEGER NOT NULL CHECK (severity BETWEEN 0 AND 4),"
+	" target TEXT,"
+	" target_digest TEXT,"
+	" path TEXT,"
+	" line INTEGER NOT NULL DEFAULT 0,"
+	" col INTEGER NOT NULL DEFAULT 0,"
+	" message TEXT,"
+	" evidence TEXT,"
+	" secret_hash TEXT,"
+	" fingerprint TEXT NOT NULL,"
+	" commit_sha TEXT,"
+	" author TEXT,"
+	" authored_at TEXT,"
+	" waived INTEGER NOT NULL DEFAULT 0 CHECK (waived IN (0, 1)));"
+	"CREATE INDEX findings_by_run_order ON findings (run_id, severity DESC, rule, path, line, col);"
+	"CREATE INDEX findings_by_fingerprint ON findings (fingerprint);"
+	"CREATE TABLE notices ("
+	" id INTEGER PRIMARY KEY,"
+	" run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+	" level TEXT NOT NULL,"
+	" path TEXT,"
+	" line INTEGER NOT NULL DEFAULT 0,"
+	" message TEXT NOT NULL);"
+	"CREATE INDEX notices_by_run ON notices (run_id);"
+	/* Rows may only be added to a run that is still running: a sealed run's
+	 * content hash must keep describing it. */
+	"CREATE TRIGGER inputs_only_while_running BEFORE INSERT ON inputs"
+	" WHEN (SELECT status FROM runs WHERE id = NEW.run_id) IS NOT 'running'"
+	" BEGIN SELECT RAISE(ABORT, 'run is not running'); END;"
+	"CREATE TRIGGER findings_only_while_running BEFORE INSERT ON findings"
+	" WHEN (SELECT status FROM runs WHERE id = NEW.run_id) IS NOT 'running'"
+	" BEGIN SELECT RAISE(ABORT, 'run is not running'); END;"
+	"CREATE TRIGGER notices_only_while_running BEFORE INSERT ON notices"
+	" WHEN (SELECT status FROM runs WHERE id = NEW.run_id) IS NOT 'running'"
+	" BEGIN SELECT RAISE(ABORT, 'run is not running'); END;",
+};
+
+_Static_assert(ARRAY_LEN(store_migrations) == STORE_SCHEMA_VERSION,
+	       "one migration step per schema version");
+
+static const char sql_insert_finding[] =
+	"INSERT INTO findings (run_id, rule, severity, target, target_digest, path, line, col,"
+	" message, evidence, secret_hash, fingerprint, commit_sha, author, authored_at, waived)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+static const char sql_insert_input[] =
+	"INSERT INTO inputs (run_id, kind, locator, digest, commit_sha) VALUES (?1, ?2, ?3, ?4, ?5)";
+static const char sql_insert_notice[] =
+	"INSERT INTO notices (run_id, level, path, line, message) VALUES (?1, ?2, ?3, ?4, ?5)";
+
+/* ---- errors ---------------------------------------------------------- */
+
+/* Turns an SQLite result code into a negative errno-style code. */
+static int sql_errno(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return 0;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+	case SQLITE_CANTOPEN:
+		return -EACCES;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return -EBADMSG;
+	case SQLITE_CONSTRAINT:
+	case SQLITE_MISMATCH:
+	case SQLITE_RANGE:
+	case SQLITE_MISUSE:
+		return -EINVAL;
+	case SQLITE_TOOBIG:
+		return -E2BIG;
+	case SQLITE_INTERRUPT:
+		return -EINTR;
+	default:
+		return -EIO;
+	}
+}
+
+__attribute__((format(printf, 3, 4))) static void set_error(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Describes a failed SQLite call during open, naming the file. */
+static int open_error(struct store *s, int rc, const char *what, char *err, size_t errlen)
+{
+	if ((rc & 0xff) == SQLITE_NOTADB)
+		set_error(err, errlen, "%s is not a SQLite database (is --db pointing at the right file?)",
+			  s->path);
+	else
+		set_error(err, errlen, "database %s: %s: %s", s->path, what,
+			  s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+	return sql_errno(rc);
+}
+
+static bool store_usable(const struct store *s)
+{
+	return s && s->db;
+}
+
+/* ---- small SQL helpers ----------------------------------------------- */
+
+static int exec_sql(struct store *s, const char *sql)
+{
+	return sql_errno(sqlite3_exec(s->db, sql, NULL, NULL, NULL));
+}
+
+static int prepare(struct store *s, const char *sql, sqlite3_stmt **st)
+{
+	*st = NULL;
+	return sql_errno(sqlite3_prepare_v2(s->db, sql, -1, st, NULL));
+}
+
+/* Binds a string, or NULL when s is NULL. The string must outlive the step. */
+static int bind_text(sqlite3_stmt *st, int idx, const char *s)
+{
+	return sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC);
+}
+
+/* Steps a statement that returns no rows, then makes it reusable. */
+static int step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	int err = rc == SQLITE_DONE ? 0 : sql_errno(rc);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE && !err)
+		err = -EIO; /* a row where none was expected */
+	return err;
+}
+
+/* A column's text as a new string, or NULL for SQL NULL. */
+static char *column_strdup(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+static const char *column_str(sqlite3_stmt *st, int col)
+{
+	return (const char *)sqlite3_column_text(st, col);
+}
+
+static unsigned column_unsigned(sqlite3_stmt *st, int col)
+{
+	sqlite3_int64 v = sqlite3_column_int64(st, col);
+
+	return v < 0 ? 0 : v > UINT_MAX ? UINT_MAX : (unsigned)v;
+}
+
+/* Runs a query with one int64 parameter that yields at most one integer. */
+static int query_int64(struct store *s, const char *sql, int64_t param, int64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc, step;
+
+	rc = prepare(s, sql, &st);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(st, 1, param);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else
+		rc = step == SQLITE_DONE ? -ENOENT : sql_errno(step);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void now_iso8601(char out[32])
+{
+	format_iso8601(now_utc(), out);
+}
+
+/* ---- transactions ---------------------------------------------------- */
+
+static int tx_begin(struct store *s)
+{
+	/* IMMEDIATE takes the write lock now, so a busy database is waited for
+	 * (busy_timeout) instead of failing on the first write. */
+	return exec_sql(s, "BEGIN IMMEDIATE");
+}
+
+static int tx_commit(struct store *s)
+{
+	return exec_sql(s, "COMMIT");
+}
+
+static void tx_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Opens the batch transaction that row writes join, unless it is open. */
+static int batch_begin(struct store *s)
+{
+	int rc;
+
+	if (s->batch_open)
+		return 0;
+	rc = tx_begin(s);
+	if (rc)
+		return rc;
+	s->batch_open = true;
+	s->batch_rows = 0;
+	return 0;
+}
+
+/* Commits the batch transaction, if one is open. */
+static int batch_commit(struct store *s)
+{
+	int rc;
+
+	if (!s->batch_open)
+		return 0;
+	rc = tx_commit(s);
+	/* A failed COMMIT may leave the transaction open (busy) or rolled back. */
+	if (!rc || sqlite3_get_autocommit(s->db)) {
+		s->batch_open = false;
+		s->batch_rows = 0;
+	}
+	return rc;
+}
+
+static void batch_rollback(struct store *s)
+{
+	tx_rollback(s);
+	s->batch_open = false;
+	s->batch_rows = 0;
+}
+
+/* Counts a written row; every STORE_BATCH_ROWS rows the batch is committed. */
+static int batch_row_written(struct store *s)
+{
+	if (++s->batch_rows < STORE_BATCH_ROWS)
+		return 0;
+	return batch_commit(s);
+}
+
+/* ---- opening and migrating ------------------------------------------- */
+
+static bool is_directory(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* mkdir -p of the directory that holds path, new directories mode 0700. */
+static int make_parent_dirs(const char *path, char *err, size_t errlen)
+{
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	int rc = 0;
+
+	if (!slash || slash == dir)
+		goto out;
+	*slash = '\0';
+	for (char *p = dir + 1;; p++) {
+		char c = *p;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST && !is_directory(dir)) {
+			rc = -errno;
+			set_error(err, errlen, "cannot create directory %s for database %s: %s", dir, path,
+				  strerror(errno));
+			goto out;
+		}
+		*p = c;
+		if (!c)
+			break;
+	}
+out:
+	free(dir);
+	return rc;
+}
+
+/* Creates the database file with mode 0600 (it holds evidence) before SQLite
+ * opens it; an existing file keeps its mode and content. */
+static int create_db_file(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		set_error(err, errlen, "cannot open database %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	close(fd);
+	return 0;
+}
+
+static int read_user_version(struct store *s, int *version)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		goto out;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*version = sqlite3_column_int(st, 0);
+		rc = SQLITE_OK;
+	}
+out:
+	sqlite3_finalize(st);
+	return rc; /* an SQLite code, so that the caller can name NOTADB */
+}
+
+static int enable_wal(struct store *s, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	const char *mode;
+	int rc;
+
+	rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		rc = open_error(s, rc, "cannot switch to WAL journal", err, errlen);
+		goto out;
+	}
+	mode = column_str(st, 0);
+	rc = 0;
+	if (!mode || strcmp(mode, "wal") != 0) {
+		set_error(err, errlen, "database %s: cannot use a WAL journal (journal mode is %s)", s->path,
+			  mode ? mode : "unknown");
+		rc = -ENOTSUP;
+	}
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int configure_connection(struct store *s, char *err, size_t errlen)
+{
+	int rc;
+
+	rc = enable_wal(s, err, errlen);
+	if (rc)
+		return rc;
+	rc = sqlite3_exec(s->db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return open_error(s, rc, "cannot configure the connection", err, errlen);
+	return 0;
+}
+
+/* Applies migration `to` (from to-1) in its own transaction. The version is
+ * re-read under the write lock: another process may have migrated first. */
+static int apply_migration(struct store *s, int to, char *err, size_t errlen)
+{
+	char pragma[48];
+	int rc, version = 0;
+
+	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = read_user_version(s, &version);
+	if (rc == SQLITE_OK && version < to) {
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", to);
+		rc = sqlite3_exec(s->db, store_migrations[to - 1], NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(s->db, pragma, NULL, NULL, NULL);
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		char what[48];
+
+		snprintf(what, sizeof(what), "migration to schema %d failed", to);
+		rc = open_error(s, rc, what, err, errlen);
+		tx_rollback(s);
+	}
+	return rc;
+}
+
+static int migrate(struct store *s, int from, char *err, size_t errlen)
+{
+	for (int to = from + 1; to <= STORE_SCHEMA_VERSION; to++) {
+		int rc = apply_migration(s, to, err, errlen);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Reads the schema version, refuses a newer one, and migrates an older one. */
+static int check_and_migrate_schema(struct store *s, char *err, size_t errlen)
+{
+	int rc, version = 0;
+
+	rc = read_user_version(s, &version);
+	if (rc != SQLITE_OK)
+		return open_error(s, rc, "cannot read the schema version", err, errlen);
+	if (version > STORE_SCHEMA_VERSION) {
+		set_error(err, errlen, "database %s was written by a newer assay (schema %d, this build knows %d)",
+			  s->path, version, STORE_SCHEMA_VERSION);
+		return -EPROTONOSUPPORT;
+	}
+	if (version < 0) {
+		set_error(err, errlen, "database %s has an invalid schema version %d", s->path, version);
+		return -EBADMSG;
+	}
+	rc = configure_connection(s, err, errlen);
+	if (rc)
+		return rc;
+	return migrate(s, version, err, errlen);
+}
+
+static int prepare_writers(struct store *s, char *err, size_t errlen)
+{
+	int rc = sqlite3_prepare_v2(s->db, sql_insert_finding, -1, &s->insert_finding, NULL);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(s->db, sql_insert_input, -1, &s->insert_input, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(s->db, sql_insert_notice, -1, &s->insert_notice, NULL);
+	if (rc != SQLITE_OK)
+		return open_error(s, rc, "cannot prepare statements", err, errlen);
+	return 0;
+}
+
+int store_open(const char *path, struct store **out, char *err, size_t errlen)
+{
+	struct store *s = NULL;
+	int rc;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!out || !path || !*path) {
+		set_error(err, errlen, "no database path given");
+		rc = -EINVAL;
+		goto out;
+	}
+	*out = NULL;
+	rc = make_parent_dirs(path, err, errlen);
+	if (rc)
+		goto out;
+	rc = create_db_file(path, err, errlen);
+	if (rc)
+		goto out;
+	s = xcalloc(1, sizeof(*s));
+	s->path = xstrdup(path);
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE, NULL);
+	if (rc != SQLITE_OK) {
+		rc = open_error(s, rc, "cannot open", err, errlen);
+		goto out;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	rc = check_and_migrate_schema(s, err, errlen);
+	if (rc)
+		goto out;
+	rc = prepare_writers(s, err, errlen);
+	if (rc)
+		goto out;
+	*out = s;
+	s = NULL;
+out:
+	store_close(s);
+	return rc;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	if (s->db) {
+		/* Rows written so far are kept; an unfinished run stays "running". */
+		if (batch_commit(s) < 0)
+			batch_rollback(s);
+		sqlite3_finalize(s->insert_finding);
+		sqlite3_finalize(s->insert_input);
+		sqlite3_finalize(s->insert_notice);
+		sqlite3_close_v2(s->db);
+	}
+	free(s->path);
+	free(s);
+}
+
+/* ---- run lifecycle --------------------------------------------------- */
+
+static bool pid_is_alive(int64_t pid)
+{
+	if (pid <= 0 || pid > INT_MAX)
+		return false;
+	return kill((pid_t)pid, 0) == 0 || errno != ESRCH;
+}
+
+/* A running run is stale when its writer is gone; our own pid on a run we
+ * did not begin means an earlier process with the same pid wrote it. */
+static bool run_is_stale(const struct store *s, int64_t id, int64_t pid)
+{
+	if (pid == (int64_t)getpid())
+		return id != s->active_run;
+	return !pid_is_alive(pid);
+}
+
+/* Collects the ids of stale running runs into a new array. */
+static int find_stale_runs(struct store *s, int64_t **ids, size_t *count)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc, step;
+
+	*ids = NULL;
+	*count = 0;
+	rc = prepare(s, "SELECT id, pid FROM runs WHERE status = 'running' ORDER BY id", &st);
+	if (rc)
+		goto out;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		int64_t pid = sqlite3_column_type(st, 1) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 1);
+
+		if (!run_is_stale(s, id, pid))
+			continue;
+		if (*count == cap) {
+			cap = cap ? cap * 2 : 8;
+			*ids = xrealloc(*ids, cap * sizeof(**ids));
+		}
+		(*ids)[(*count)++] = id;
+	}
+	if (step != SQLITE_DONE)
+		rc = sql_errno(step);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int mark_runs_interrupted(struct store *s, const int64_t *ids, size_t count)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = prepare(s, "UPDATE runs SET status = 'failed', error = ?1 WHERE id = ?2 AND status = 'running'", &st);
+	for (size_t i = 0; !rc && i < count; i++) {
+		bind_text(st, 1, STORE_INTERRUPTED_ERROR);
+		sqlite3_bind_int64(st, 2, ids[i]);
+		rc = step_done(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_reap_stale_runs(struct store *s)
+{
+	int64_t *ids = NULL;
+	size_t count = 0;
+	int rc;
+
+	if (!store_usable(s))
+		return -EBADF;
+	rc = batch_commit(s);
+	if (rc)
+		goto out;
+	rc = tx_begin(s);
+	if (rc)
+		goto out;
+	rc = find_stale_runs(s, &ids, &count);
+	if (!rc)
+		rc = mark_runs_interrupted(s, ids, count);
+	if (!rc)
+		rc = tx_commit(s);
+out:
+	if (rc)
+		tx_rollback(s);
+	free(ids);
+	return rc;
+}
+
+int store_run_begin(struct store *s, const char *command, const char *fail_on, int64_t *run_id)
+{
+	sqlite3_stmt *st = NULL;
+	char started[32];
+	int rc;
+
+	if (!store_usable(s))
+		return -EBADF;
+	if (!run_id)
+		return -EINVAL;
+	/* The new run row is committed on its own, visible to other processes. */
+	rc = batch_commit(s);
+	if (rc)
+		goto out;
+	rc = prepare(s,
+		     "INSERT INTO runs (status, started_at, tool_version, command, fail_on, pid)"
+		     " VALUES ('running', ?1, ?2, ?3, ?4, ?5)",
+		     &st);
+	if (rc)
+		goto out;
+	now_iso8601(started);
+	bind_text(st, 1, started);
+	bind_text(st, 2, ASSAY_VERSION);
+	bind_text(st, 3, command);
+	bind_text(st, 4, fail_on);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)getpid());
+	rc = step_done(st);
+	if (rc)
+		goto out;
+	*run_id = sqlite3_last_insert_rowid(s->db);
+	s->active_run = *run_id;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* -ENOENT for no such run, -EINVAL when it is no longer running. */
+static int require_running(struct store *s, int64_t run)
+{
+	int64_t running = 0;
+	int rc = query_int64(s, "SELECT status = 'running' FROM runs WHERE id = ?1", run, &running);
+
+	if (rc)
+		return rc;
+	return running ? 0 : -EINVAL;
+}
+
+/* Writes one row with a bound reusable statement inside the batch. */
+static int batch_insert(struct store *s, sqlite3_stmt *st)
+{
+	int rc = step_done(st);
+
+	if (rc)
+		return rc;
+	return batch_row_written(s);
+}
+
+int store_add_input(struct store *s, int64_t run, const struct store_input *in)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!store_usable(s))
+		return -EBADF;
+	if (!in || !in->kind || !in->locator)
+		return -EINVAL;
+	rc = batch_begin(s);
+	if (rc)
+		return rc;
+	st = s->insert_input;
+	sqlite3_bind_int64(st, 1, run);
+	bind_text(st, 2, in->kind);
+	bind_text(st, 3, in->locator);
+	bind_text(st, 4, in->digest);
+	bind_text(st, 5, in->commit);
+	return batch_insert(s, st);
+}
+
+static bool finding_is_valid(const struct finding *f)
+{
+	return f && f->rule && (unsigned)f->severity < SEV_COUNT &&
+	       strnlen(f->fingerprint, sizeof(f->fingerprint)) == SHA256_HEX_LEN;
+}
+
+int store_add_finding(struct store *s, int64_t run, const struct finding *f)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!store_usable(s))
+		return -EBADF;
+	if (!finding_is_valid(f))
+		return -EINVAL;
+	rc = batch_begin(s);
+	if (rc)
+		return rc;
+	st = s->insert_finding;
+	sqlite3_bind_int64(st, 1, run);
+	bind_text(st, 2, f->rule);
+	sqlite3_bind_int(st, 3, (int)f->severity);
+	bind_text(st, 4, f->target);
+	bind_text(st, 5, f->target_digest);
+	bind_text(st, 6, f->path);
+	sqlite3_bind_int64(st, 7, f->line);
+	sqlite3_bind_int64(st, 8, f->column);
+	bind_text(st, 9, f->message);
+	bind_text(st, 10, f->evidence);
+	bind_text(st, 11, f->secret_hash);
+	bind_text(st, 12, f->fingerprint);
+	bind_text(st, 13, f->commit);
+	bind_text(st, 14, f->author);
+	bind_text(st, 15, f->date);
+	sqlite3_bind_int(st, 16, f->waived ? 1 : 0);
+	return batch_insert(s, st);
+}
+
+int store_add_notice(struct store *s, int64_t run, const struct store_notice *n)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!store_usable(s))
+		return -EBADF;
+	if (!n || !n->level || !n->message)
+		return -EINVAL;
+	rc = batch_begin(s);
+	if (rc)
+		return rc;
+	st = s->insert_notice;
+	sqlite3_bind_int64(st, 1, run);
+	bind_text(st, 2, n->level);
+	bind_text(st, 3, n->path);
+	sqlite3_bind_int64(st, 4, n->line);
+	bind_text(st, 5, n->message);
+	return batch_insert(s, st);
+}
+
+int store_set_target_digest(struct store *s, int64_t run, const char *target, const char *digest)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (!store_usable(s))
+		return -EBADF;
+	if (!target)
+		return -EINVAL;
+	/* Only a running run: a sealed run's content hash covers this column. */
+	rc = require_running(s, run);
+	if (rc)
+		goto out;
+	rc = batch_begin(s);
+	if (rc)
+		goto out;
+	rc = prepare(s, "UPDATE findings SET target_digest = ?1 WHERE run_id = ?2 AND target = ?3", &st);
+	if (rc)
+		goto out;
+	bind_text(st, 1, digest);
+	sqlite3_bind_int64(st, 2, run);
+	bind_text(st, 3, target);
+	rc = step_done(st);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- content hash and chain ------------------------------------------ */
+
+/* Adds one column as a hash field: NULL as a lone NUL, integers in decimal,
+ * anything else as its text. */
+static void hash_column(struct sha256 *h, sqlite3_stmt *st, int col)
+{
+	char num[32];
+
+	switch (sqlite3_column_type(st, col)) {
+	case SQLITE_NULL:
+		sha256_field(h, NULL);
+		break;
+	case SQLITE_INTEGER:
+		snprintf(num, sizeof(num), "%" PRId64, (int64_t)sqlite3_column_int64(st, col));
+		sha256_field(h, num);
+		break;
+	default:
+		sha256_field(h, column_str(st, col));
+		break;
+	}
+}
+
+/* Hashes every row of a query bound to the run, each preceded by its tag.
+ * Sets *rows to the number of rows hashed. */
+static int hash_records(struct store *s, struct sha256 *h, const char *tag, const char *sql, int64_t run,
+			unsigned *rows)
+{
+	sqlite3_stmt *st;
+	int rc, step, cols;
+
+	*rows = 0;
+	rc = prepare(s, sql, &st);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(st, 1, run);
+	cols = sqlite3_column_count(st);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		sha256_field(h, tag);
+		for (int c = 0; c < cols; c++)
+			hash_column(h, st, c);
+		(*rows)++;
+	}
+	if (step != SQLITE_DONE)
+		rc = sql_errno(step);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * The canonical serialisation of a run (docs/store.md, "Content hash"):
+ * the run row, then its inputs, findings and notices, each in id order,
+ * each row as its tag and then its fields, every field NUL-terminated.
+ * Changing anything here invalidates every recorded hash.
+ */
+static int run_content_hash(struct store *s, int64_t run, char out[SHA256_HEX_LEN + 1])
+{
+	static const struct {
+		const char *tag, *sql;
+	} records[] = {
+		{"run", "SELECT id, started_at, finished_at, tool_version, command, fail_on, exit_code"
+			" FROM runs WHERE id = ?1"},
+		{"input", "SELECT kind, locator, digest, commit_sha FROM inputs WHERE run_id = ?1 ORDER BY id"},
+		{"finding", "SELECT rule, severity, target, target_digest, path, line, col, message, evidence,"
+			    " secret_hash, fingerprint, commit_sha, author, authored_at, waived"
+			    " FROM findings WHERE run_id = ?1 ORDER BY id"},
+		{"notice", "SELECT level, path, line, message FROM notices WHERE run_id = ?1 ORDER BY id"},
+	};
+	struct sha256 h;
+	unsigned rows;
+	int rc = 0;
+
+	sha256_init(&h);
+	for (size_t i = 0; i < ARRAY_LEN(records); i++) {
+		rc = hash_records(s, &h, records[i].tag, records[i].sql, run, &rows);
+		if (rc)
+			goto out;
+		if (i == 0 && rows == 0) {
+			rc = -ENOENT;
+			goto out;
+		}
+	}
+	sha256_final_hex(&h, out);
+out:
+	return rc;
+}
+
+int store_run_content_hash(struct store *s, int64_t run, char out[SHA256_HEX_LEN + 1])
+{
+	bool own_tx = false;
+	int rc;
+
+	if (!store_usable(s))
+		return -EBADF;
+	if (!out)
+		return -EINVAL;
+	/* A read transaction gives all four queries the same snapshot. */
+	if (sqlite3_get_autocommit(s->db)) {
+		rc = exec_sql(s, "BEGIN");
+		if (rc)
+			goto out;
+		own_tx = true;
+	}
+	rc = run_content_hash(s, run, out);
+out:
+	if (own_tx)
+		tx_rollback(s);
+	return rc;
+}
+
+/* The chain hash of the newest complete run before `run`, or 64 zeros. */
+static int previous_chain_hash(struct store *s, int64_t run, char out[SHA256_HEX_LEN + 1])
+{
+	sqlite3_stmt *st;
+	const char *prev;
+	int rc, step;
+
+	memset(out, '0', SHA256_HEX_LEN);
+	out[SHA256_HEX_LEN] = '\0';
+	rc = prepare(s,
+		     "SELECT chain_hash FROM runs WHERE status = 'complete' AND id < ?1"
+		     " ORDER BY id DESC LIMIT 1",
+		     &st);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(st, 1, run);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		prev = column_str(st, 0);
+		if (!prev || strlen(prev) != SHA256_HEX_LEN) {
+			rc = -EBADMSG; /* a complete run without a chain hash was edited */
+			goto out;
+		}
+		memcpy(out, prev, SHA256_HEX_LEN);
+	} else if (step != SQLITE_DONE) {
+		rc = sql_errno(step);
+	}
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* chain = SHA-256 of the 128 hex characters prev || content. */
+static void chain_hash(const char *prev, const char *content, char out[SHA256_HEX_LEN + 1])
+{
+	struct sha256 h;
+
+	sha256_init(&h);
+	sha256_update(&h, prev, SHA256_HEX_LEN);
+	sha256_update(&h, content, SHA256_HEX_LEN);
+	sha256_final_hex(&h, out);
+}
+
+static int record_finish_time(struct store *s, int64_t run, int exit_code)
+{
+	sqlite3_stmt *st;
+	char finished[32];
+	int rc;
+
+	rc = prepare(s, "UPDATE runs SET finished_at = ?1, exit_code = ?2 WHERE id = ?3", &st);
+	if (rc)
+		goto out;
+	now_iso8601(finished);
+	bind_text(st, 1, finished);
+	sqlite3_bind_int(st, 2, exit_code);
+	sqlite3_bind_int64(st, 3, run);
+	rc = step_done(st);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int record_hashes(struct store *s, int64_t run, const char *content, const char *prev, const char *chain)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = prepare(s,
+		     "UPDATE runs SET status = 'complete', content_hash = ?1, prev_hash = ?2, chain_hash = ?3"
+		     " WHERE id = ?4",
+		     &st);
+	if (rc)
+		goto out;
+	bind_text(st, 1, content);
+	bind_text(st, 2, prev);
+	bind_text(st, 3, chain);
+	sqlite3_bind_int64(st, 4, run);
+	rc = step_done(st);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Run has ended, one way or the other: it is no longer ours to protect. */
+static void forget_active_run(struct store *s, int64_t run)
+{
+	if (s->active_run == run)
+		s->active_run = 0;
+}
+
+int store_run_finish(struct store *s, int64_t run, int exit_code)
+{
+	char content[SHA256_HEX_LEN + 1], prev[SHA256_HEX_LEN + 1], chain[SHA256_HEX_LEN + 1];
+	int rc;
+
+	if (!store_usable(s))
+		return -EBADF;
+	/* Findings are committed first, so that a failure to seal keeps them. */
+	rc = batch_commit(s);
+	if (rc)
+		return rc;
+	rc = tx_begin(s);
+	if (rc)
+		return rc;
+	rc = require_running(s, run);
+	if (rc)
+		goto out;
+	rc = record_finish_time(s, run, exit_code);
+	if (rc)
+		goto out;
+	rc = run_content_hash(s, run, content);
+	if (rc)
+		goto out;
+	rc = previous_chain_hash(s, run, prev);
+	if (rc)
+		goto out;
+	chain_hash(prev, content, chain);
+	rc = record_hashes(s, run, content, prev, chain);
+	if (rc)
+		goto out;
+	rc = tx_commit(s);
+out:
+	if (rc)
+		tx_rollback(s);
+	else
+		forget_active_run(s, run);
+	return rc;
+}
+
+int store_run_fail(struct store *s, int64_t run, const char *error)
+{
+	sqlite3_stmt *st = NULL;
+	char finished[32];
+	int rc;
+
+	if (!store_usable(s))
+		return -EBADF;
+	/* Keep what was written if possible; a batch that cannot be committed
+	 * (disk full) must not stop the run from being marked failed. */
+	if (batch_commit(s) < 0)
+		batch_rollback(s);
+	rc = prepare(s,
+		     "UPDATE runs SET status = 'failed', error = ?1, finished_at = ?2"
+		     " WHERE id = ?3 AND status = 'running'",
+		     &st);
+	if (rc)
+		goto out;
+	now_iso8601(finished);
+	bind_text(st, 1, error ? error : "unspecified error");
+	bind_text(st, 2, finished);
+	sqlite3_bind_int64(st, 3, run);
+	rc = step_done(st);
+	if (!rc && sqlite3_changes(s->db) == 0)
+		rc = require_running(s, run) == -ENOENT ? -ENOENT : -EINVAL;
+out:
+	sqlite3_finalize(st);
+	if (!rc)
+		forget_active_run(s, run);
+	return rc;
+}
+
+/* ---- reading runs ---------------------------------------------------- */
+
+int store_latest_run(struct store *s, int64_t *run_id)
+{
+	if (!store_usable(s))
+		return -EBADF;
+	if (!run_id)
+		return -EINVAL;
+	return query_int64(s,
+			   "SELECT id FROM runs WHERE status = 'complete' ORDER BY id DESC LIMIT 1",
+			   0, run_id);
+}
+
+static int read_run_row(struct store *s, int64_t run_id, struct store_run *out)
+{
+	sqlite3_stmt *st;
+	int rc, step;
+
+	rc = prepare(s,
+		     "SELECT id, status, started_at, finished_at, tool_version, command, fail_on, exit_code,"
+		     " error, content_hash, prev_hash, chain_hash, pid,"
+		     " (SELECT count(*) FROM inputs WHERE run_id = runs.id)"
+		     " FROM runs WHERE id = ?1",
+		     &st);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(st, 1, run_id);
+	step = sqlite3_step(st);
+	if (step != SQLITE_ROW) {
+		rc = step == SQLITE_DONE ? -ENOENT : sql_errno(step);
+		goto out;
+	}
+	out->id = sqlite3_column_int64(st, 0);
+	out->status = column_strdup(st, 1);
+	out->started_at = column_strdup(st, 2);
+	out->finished_at = column_strdup(st, 3);
+	out->tool_version = column_strdup(st, 4);
+	out->command = column_strdup(st, 5);
+	out->fail_on = column_strdup(st, 6);
+	out->exit_code = sqlite3_column_int(st, 7);
+	out->error = column_strdup(st, 8);
+	out->content_hash = column_strdup(st, 9);
+	out->prev_hash = column_strdup(st, 10);
+	out->chain_hash = column_strdup(st, 11);
+	out->pid = sqlite3_column_int64(st, 12);
+	out->inputs = column_unsigned(st, 13);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int count_findings(struct store *s, int64_t run_id, struct store_run *out)
+{
+	sqlite3_stmt *st;
+	int rc, step;
+
+	rc = prepare(s, "SELECT severity, waived, count(*) FROM findings WHERE run_id = ?1 GROUP BY severity, waived",
+		     &st);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(st, 1, run_id);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t sev = sqlite3_column_int64(st, 0);
+		unsigned n = column_unsigned(st, 2);
+
+		if (sqlite3_column_int(st, 1))
+			out->waived += n;
+		else if (sev >= 0 && sev < SEV_COUNT)
+			out->counts[sev] += n;
+	}
+	if (step != SQLITE_DONE)
+		rc = sql_errno(step);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_run_get(struct store *s, int64_t run_id, struct store_run *out)
+{
+	int rc;
+
+	if (!out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (!store_usable(s))
+		return -EBADF;
+	rc = read_run_row(s, run_id, out);
+	if (!rc)
+		rc = count_findings(s, run_id, out);
+	if (rc)
+		store_run_clear(out);
+	return rc;
+}
+
+void store_run_clear(struct store_run *r)
+{
+	if (!r)
+		return;
+	free(r->status);
+	free(r->started_at);
+	free(r->finished_at);
+	free(r->tool_version);
+	free(r->command);
+	free(r->fail_on);
+	free(r->error);
+	free(r->content_hash);
+	free(r->prev_hash);
+	free(r->chain_hash);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- iterators ------------------------------------------------------- */
+
+/* Finishes an iteration: the callback's nonzero value, or the step error. */
+static int iteration_result(int cb_rc, int step)
+{
+	if (cb_rc)
+		return cb_rc;
+	return step == SQLITE_DONE ? 0 : sql_errno(step);
+}
+
+int store_foreach_run(struct store *s, store_run_cb cb, void *ctx)
+{
+	sqlite3_stmt *st;
+	int rc, step = SQLITE_DONE, cb_rc = 0;
+
+	if (!store_usable(s))
+		return -EBADF;
+	if (!cb)
+		return -EINVAL;
+	rc = prepare(s, "SELECT id FROM runs ORDER BY id DESC", &st);
+	if (rc)
+		goto out;
+	while (!cb_rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_run r;
+
+		rc = store_run_get(s, sqlite3_column_int64(st, 0), &r);
+		if (rc)
+			goto out;
+		cb_rc = cb(&r, ctx);
+		store_run_clear(&r);
+	}
+	rc = iteration_result(cb_rc, step);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_foreach_input(struct store *s, int64_t run, store_input_cb cb, void *ctx)
+{
+	sqlite3_stmt *st;
+	int rc, step = SQLITE_DONE, cb_rc = 0;
+
+	if (!store_usable(s))
+		return -EBADF;
+	if (!cb)
+		return -EINVAL;
+	rc = prepare(s, "SELECT kind, locator, digest, commit_sha FROM inputs WHERE run_id = ?1 ORDER BY id", &st);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(st, 1, run);
+	while (!cb_rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_input in = {
+			.kind = column_str(st, 0),
+			.locator = column_str(st, 1),
+			.digest = column_str(st, 2),
+			.commit = column_str(st, 3),
+		};
+		cb_rc = cb(&in, ctx);
+	}
+	rc = iteration_result(cb_rc, step);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Fills a finding from a row of the query in store_foreach_finding; its
+ * strings point into the row. */
+static void finding_from_row(sqlite3_stmt *st, struct finding *f)
+{
+	const char *fp;
+	int64_t sev = sqlite3_column_int64(st, 1);
+
+	memset(f, 0, sizeof(*f));
+	f->rule = column_str(st, 0);
+	f->severity = sev >= 0 && sev < SEV_COUNT ? (enum severity)sev : SEV_INFO;
+	f->target = column_str(st, 2);
+	f->target_digest = column_str(st, 3);
+	f->path = column_str(st, 4);
+	f->line = column_unsigned(st, 5);
+	f->column = column_unsigned(st, 6);
+	f->message = column_str(st, 7);
+	f->evidence = column_str(st, 8);
+	f->secret_hash = column_str(st, 9);
+	fp = column_str(st, 10);
+	snprintf(f->fingerprint, sizeof(f->fingerprint), "%s", fp ? fp : "");
+	f->commit = column_str(st, 11);
+	f->author = column_str(st, 12);
+	f->date = column_str(st, 13);
+	f->waived = sqlite3_column_int(st, 14) != 0;
+	f->identity = NULL; /* not stored */
+}
+
+int store_foreach_finding(struct store *s, int64_t run, store_finding_cb cb, void *ctx)
+{
+	sqlite3_stmt *st;
+	int rc, step = SQLITE_DONE, cb_rc = 0;
+
+	if (!store_usable(s))
+		return -EBADF;
+	if (!cb)
+		return -EINVAL;
+	rc = prepare(s,
+		     "SELECT rule, severity, target, target_digest, path, line, col, message, evidence,"
+		     " secret_hash, fingerprint, commit_sha, author, authored_at, waived"
+		     " FROM findings WHERE run_id = ?1"
+		     " ORDER BY severity DESC, rule, path, line, col, id",
+		     &st);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(st, 1, run);
+	while (!cb_rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct finding f;
+
+		finding_from_row(st, &f);
+		cb_rc = cb(&f, ctx);
+	}
+	rc = iteration_result(cb_rc, step);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_foreach_notice(struct store *s, int64_t run, store_notice_cb cb, void *ctx)
+{
+	sqlite3_stmt *st;
+	int rc, step = SQLITE_DONE, cb_rc = 0;
+
+	if (!store_usable(s))
+		return -EBADF;
+	if (!cb)
+		return -EINVAL;
+	rc = prepare(s, "SELECT level, path, line, message FROM notices WHERE run_id = ?1 ORDER BY id", &st);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(st, 1, run);
+	while (!cb_rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_notice n = {
+			.level = column_str(st, 0),
+			.path = column_str(st, 1),
+			.line = column_unsigned(st, 2),
+			.message = column_str(st, 3),
+		};
+		cb_rc = cb(&n, ctx);
+	}
+	rc = iteration_result(cb_rc, step);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -1,0 +1,101 @@
+/*
+ * The store: the one place that speaks SQL (DESIGN.md "Store"). A scan opens
+ * a run (status "running"), adds its inputs, findings and notices, and then
+ * finishes it ("complete", with its content hash chained to the previous
+ * complete run) or fails it. Reports read runs back through the iterators
+ * below and never see SQL.
+ */
+#ifndef ASSAY_STORE_H
+#define ASSAY_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "finding.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+struct store;
+
+struct store_run {
+	int64_t id;
+	char *status; /* running | complete | failed */
+	char *started_at, *finished_at; /* ISO 8601 UTC; finished_at may be NULL */
+	char *tool_version;
+	char *command;   /* the command line, as run */
+	char *fail_on;   /* severity name or "none" */
+	int exit_code;   /* -1 while running */
+	char *error;     /* why a run failed; NULL otherwise */
+	char *content_hash, *prev_hash, *chain_hash; /* NULL until complete */
+	int64_t pid;
+	unsigned counts[SEV_COUNT]; /* unwaived findings by severity */
+	unsigned waived;            /* waived findings */
+	unsigned inputs;            /* number of inputs */
+};
+
+struct store_input {
+	const char *kind;    /* directory | file | git-worktree | ... */
+	const char *locator; /* as given on the command line, normalised */
+	const char *digest;  /* sha256:<hex> over what was scanned */
+	const char *commit;  /* HEAD commit for git inputs, else NULL */
+};
+
+struct store_notice {
+	const char *level; /* info | warning | error */
+	const char *path;  /* may be NULL */
+	unsigned line;
+	const char *message;
+};
+
+/* Opens (creating parent directories and the file as needed) and migrates
+ * to STORE_SCHEMA_VERSION. A database written by a newer assay is refused.
+ * On failure returns a negative code and writes a one-line reason to err. */
+int store_open(const char *path, struct store **out, char *err, size_t errlen);
+void store_close(struct store *s);
+
+/* Marks runs left "running" by a process that no longer exists as
+ * "failed" ("interrupted"), so a killed run never reads as complete. */
+int store_reap_stale_runs(struct store *s);
+
+int store_run_begin(struct store *s, const char *command, const char *fail_on, int64_t *run_id);
+int store_add_input(struct store *s, int64_t run, const struct store_input *in);
+/* Findings are written in batched transactions; the fingerprint must have
+ * been computed. Strings are copied. */
+int store_add_finding(struct store *s, int64_t run, const struct finding *f);
+int store_add_notice(struct store *s, int64_t run, const struct store_notice *n);
+/* Sets the target digest of the run's findings on `target`: an input's
+ * digest is known only once its walk is over. */
+int store_set_target_digest(struct store *s, int64_t run, const char *target, const char *digest);
+/* Commits outstanding findings, computes the content hash over the run
+ * (run row, inputs, findings, notices in id order) and the chain hash
+ * SHA-256(prev_chain_hash || content_hash), and marks the run complete. */
+int store_run_finish(struct store *s, int64_t run, int exit_code);
+/* Commits what was written and marks the run failed with a reason. */
+int store_run_fail(struct store *s, int64_t run, const char *error);
+/* Recomputes the content hash of a run from its rows as stored now (the
+ * canonical serialisation in docs/store.md); `assay verify` compares it with
+ * the recorded content_hash. -ENOENT when there is no such run. */
+int store_run_content_hash(struct store *s, int64_t run, char out[SHA256_HEX_LEN + 1]);
+
+/* The newest complete run, or -ENOENT. */
+int store_latest_run(struct store *s, int64_t *run_id);
+/* Fills *out (free with store_run_clear), or -ENOENT. */
+int store_run_get(struct store *s, int64_t run_id, struct store_run *out);
+void store_run_clear(struct store_run *r);
+
+/* Iterators stop early and return the callback's value when it is nonzero.
+ * Pointers passed to callbacks are valid only during the call. */
+typedef int (*store_run_cb)(const struct store_run *r, void *ctx);
+typedef int (*store_input_cb)(const struct store_input *in, void *ctx);
+typedef int (*store_finding_cb)(const struct finding *f, void *ctx);
+typedef int (*store_notice_cb)(const struct store_notice *n, void *ctx);
+
+/* All runs, newest first. */
+int store_foreach_run(struct store *s, store_run_cb cb, void *ctx);
+int store_foreach_input(struct store *s, int64_t run, store_input_cb cb, void *ctx);
+/* Findings ordered by severity (critical first), rule, path, line, column. */
+int store_foreach_finding(struct store *s, int64_t run, store_finding_cb cb, void *ctx);
+int store_foreach_notice(struct store *s, int64_t run, store_notice_cb cb, void *ctx);
+
+#endif

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The run lifecycle in the store: a run stopped half-way never reads as
+# complete, whether it was told to stop (SIGTERM: marked failed at once)
+# or killed (SIGKILL: left running, then marked failed by the next scan).
+set -u
+. "$(dirname "$0")/../lib.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# A tree big enough that the scan is still running when the signal comes.
+big="$tmp/big"
+mkdir -p "$big"
+for d in $(seq 1 400); do
+	mkdir -p "$big/d$d"
+	for f in $(seq 1 25); do
+		printf 'DB_PASSWORD=short%d\nAPI_KEY=changeme\nPORT=%d\n' "$f" "$f" >"$big/d$d/.env.s$f"
+	done
+done
+chmod -R a+r "$big"
+
+status_of() { sqlite3 "$1" "select status from runs where id = $2"; }
+
+stop_midway() { # stop_midway SIGNAL DB
+	"$ASSAY" scan "$big" --db "$2" --fail-on none -q &
+	local pid=$!
+	sleep 0.3
+	kill -"$1" "$pid" 2>/dev/null
+	wait "$pid"
+	echo $?
+}
+
+rc=$(stop_midway TERM "$tmp/term.db")
+st=$(status_of "$tmp/term.db" 1)
+if [ "$rc" = 0 ] && [ "$st" = complete ]; then
+	not_ok "SIGTERM mid-scan" "the scan finished before the signal; make the tree bigger"
+else
+	expect_eq "SIGTERM mid-scan: exit 3" 3 "$rc"
+	expect_eq "SIGTERM mid-scan: run marked failed" failed "$st"
+fi
+
+rc=$(stop_midway KILL "$tmp/kill.db")
+st=$(status_of "$tmp/kill.db" 1)
+if [ "$st" = complete ]; then
+	not_ok "SIGKILL mid-scan" "the scan finished before the signal"
+else
+	expect_eq "SIGKILL mid-scan: run left running, not complete" running "$st"
+	run_assay report --db "$tmp/kill.db" --run latest
+	expect_eq "report latest ignores the killed run" 2 "$RC"
+	run_assay scan "$tmp/big/d1" --db "$tmp/kill.db" --fail-on none -q
+	expect_eq "next scan marks the killed run failed" failed "$(status_of "$tmp/kill.db" 1)"
+	run_assay runs --db "$tmp/kill.db"
+	if grep -qE '^ +1 .* failed ' <<<"$OUT" && grep -q "interrupted" <<<"$OUT"; then ok "runs lists the killed run as failed"; else not_ok "runs" "$OUT"; fi
+fi
+
+# Every complete run chains to the one before it.
+prev=$(sqlite3 "$tmp/kill.db" "select prev_hash from runs where id = 2")
+expect_eq "first complete run chains to zeros" "0000000000000000000000000000000000000000000000000000000000000000" "$prev"
+"$ASSAY" scan "$tmp/big/d2" --db "$tmp/kill.db" --fail-on none -q
+expect_eq "run 3 chains to run 2" "$(sqlite3 "$tmp/kill.db" "select chain_hash from runs where id = 2")" \
+	"$(sqlite3 "$tmp/kill.db" "select prev_hash from runs where id = 3")"
+expect_eq "store schema version" 1 "$(sqlite3 "$tmp/kill.db" "pragma user_version")"
+expect_eq "store uses WAL" wal "$(sqlite3 "$tmp/kill.db" "pragma journal_mode")"

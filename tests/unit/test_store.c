@@ -1,0 +1,996 @@
+/*
+ * Unit tests for the store (src/store.c): opening and migrating, refusing
+ * foreign and newer databases, the run lifecycle with batched findings, the
+ * content hash and its chain, reaping runs whose writer died, and file modes.
+ * Each test works in its own temporary directory; the tests look at the
+ * database with raw SQLite as an auditor would.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <ftw.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "finding.h"
+#include "hash.h"
+#include "store.h"
+#include "util.h"
+
+#ifndef ASSAY_VERSION
+#define ASSAY_VERSION "dev"
+#endif
+
+#define EPOCH "1700000000"
+#define EPOCH_ISO "2023-11-14T22:13:20Z"
+#define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+#define IMPOSSIBLE_PID ((1 << 22) + 12345) /* above any Linux pid_max */
+#define INTERRUPTED "interrupted: the process that wrote this run stopped before it finished"
+
+struct fixture {
+	char dir[64];
+	char db[128];
+};
+
+/* ---- fixture ---- */
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return remove(path);
+}
+
+static int setup(void **state)
+{
+	struct fixture *fx = xcalloc(1, sizeof(*fx));
+
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/assay-store-XXXXXX");
+	if (!mkdtemp(fx->dir)) {
+		free(fx);
+		return -1;
+	}
+	/* A nested path, so that every test exercises mkdir -p. */
+	snprintf(fx->db, sizeof(fx->db), "%s/state/assay.db", fx->dir);
+	setenv("SOURCE_DATE_EPOCH", EPOCH, 1);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	int rc = nftw(fx->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+
+	unsetenv("SOURCE_DATE_EPOCH");
+	free(fx);
+	return rc;
+}
+
+/* ---- helpers ---- */
+
+static struct store *open_store(const struct fixture *fx)
+{
+	struct store *s = NULL;
+	char err[512];
+	int rc = store_open(fx->db, &s, err, sizeof(err));
+
+	if (rc)
+		fail_msg("store_open: %d: %s", rc, err);
+	assert_non_null(s);
+	return s;
+}
+
+static sqlite3 *raw_open(const char *path)
+{
+	sqlite3 *db = NULL;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	return db;
+}
+
+static void raw_exec(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+}
+
+static int64_t raw_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The first column of the first row as a new string. */
+static char *raw_text(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	char *v;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int64_t committed_findings(const struct fixture *fx, int64_t run)
+{
+	char sql[128];
+	sqlite3 *db = raw_open(fx->db);
+	int64_t n;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM findings WHERE run_id = %lld", (long long)run);
+	n = raw_int(db, sql);
+	sqlite3_close(db);
+	return n;
+}
+
+static void write_file(const char *path, const char *data)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(data, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void set_finding(struct finding *f, const char *rule, enum severity sev, const char *path, unsigned line,
+			unsigned col)
+{
+	memset(f, 0, sizeof(*f));
+	f->rule = rule;
+	f->severity = sev;
+	f->target = "fixtures/demo";
+	f->target_digest = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+	f->path = path;
+	f->line = line;
+	f->column = col;
+	f->message = "something to fix";
+	f->identity = path;
+	finding_fingerprint(f);
+}
+
+static void add_simple_findings(struct store *s, int64_t run, unsigned n)
+{
+	struct finding f;
+	char path[32];
+
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "f%u.env", i);
+		set_finding(&f, "env.file-permissions", SEV_MEDIUM, path, i + 1, 0);
+		assert_int_equal(store_add_finding(s, run, &f), 0);
+	}
+}
+
+static int64_t begin_run(struct store *s)
+{
+	int64_t run = 0;
+
+	assert_int_equal(store_run_begin(s, "assay scan .", "high", &run), 0);
+	assert_true(run > 0);
+	return run;
+}
+
+/* ---- opening ---- */
+
+static void test_schema_version_on_open_and_reopen(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = open_store(fx);
+	sqlite3 *db;
+
+	store_close(s);
+	db = raw_open(fx->db);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+				     " AND name IN ('runs', 'inputs', 'findings', 'notices')"),
+			 4);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+				     " AND name IN ('findings_by_run_order', 'findings_by_fingerprint')"),
+			 2);
+	sqlite3_close(db);
+
+	/* Reopening an up-to-date database runs no migration again. */
+	s = open_store(fx);
+	store_close(s);
+	db = raw_open(fx->db);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	sqlite3_close(db);
+}
+
+static void test_newer_schema_is_refused(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = NULL;
+	char err[512], want[300];
+	sqlite3 *db;
+	int rc;
+
+	snprintf(fx->db, sizeof(fx->db), "%s/newer.db", fx->dir);
+	db = raw_open(fx->db);
+	raw_exec(db, "CREATE TABLE future (x); PRAGMA user_version = 7");
+	sqlite3_close(db);
+
+	rc = store_open(fx->db, &s, err, sizeof(err));
+	assert_true(rc < 0);
+	assert_null(s);
+	snprintf(want, sizeof(want), "database %s was written by a newer assay (schema 7, this build knows %d)",
+		 fx->db, STORE_SCHEMA_VERSION);
+	assert_string_equal(err, want);
+
+	/* The newer database is left as it was. */
+	db = raw_open(fx->db);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 7);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'runs'"), 0);
+	sqlite3_close(db);
+}
+
+static void test_non_database_is_refused(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = NULL;
+	char err[512], *data;
+	struct buf text;
+	size_t len;
+	bool truncated;
+	int rc;
+
+	snprintf(fx->db, sizeof(fx->db), "%s/notes.txt", fx->dir);
+	buf_init(&text);
+	for (int i = 0; i < 100; i++)
+		buf_printf(&text, "line %d of a text file that is not a database\n", i);
+	write_file(fx->db, text.data);
+
+	rc = store_open(fx->db, &s, err, sizeof(err));
+	assert_true(rc < 0);
+	assert_null(s);
+	assert_non_null(strstr(err, fx->db));
+	assert_non_null(strstr(err, "is not a SQLite database"));
+	assert_null(strchr(err, '\n'));
+
+	/* The file was not touched. */
+	assert_int_equal(read_file_capped(fx->db, 1 << 20, &data, &len, &truncated), 0);
+	assert_int_equal(len, text.len);
+	assert_memory_equal(data, text.data, len);
+	free(data);
+	buf_free(&text);
+}
+
+static void test_file_modes(void **state)
+{
+	struct fixture *fx = *state;
+	char dir[160], wal[160];
+	struct store *s;
+	struct stat st;
+	mode_t old = umask(022);
+
+	s = open_store(fx);
+	begin_run(s);
+	snprintf(dir, sizeof(dir), "%s/state", fx->dir);
+	snprintf(wal, sizeof(wal), "%s-wal", fx->db);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(stat(fx->db, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	/* SQLite gives its WAL file the database's mode. */
+	assert_int_equal(stat(wal, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	store_close(s);
+	umask(old);
+}
+
+static void test_wal_mode(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = open_store(fx);
+	sqlite3 *db = raw_open(fx->db);
+	char *mode = raw_text(db, "PRAGMA journal_mode");
+
+	assert_string_equal(mode, "wal");
+	free(mode);
+	sqlite3_close(db);
+	store_close(s);
+}
+
+/* ---- a run with many findings ---- */
+
+#define MANY 1234
+
+static const char *const rules[] = {"secret.aws-access-key", "env.file-permissions", "k8s.privileged"};
+
+struct order_check {
+	unsigned seen;
+	/* The previous finding's sort key, copied. */
+	int prev_sev;
+	char prev_rule[64], prev_path[64];
+	unsigned prev_line, prev_col;
+	bool special_seen, plain_seen;
+	char special_fp[SHA256_HEX_LEN + 1], plain_fp[SHA256_HEX_LEN + 1];
+};
+
+static int compare_key(const struct order_check *c, const struct finding *f)
+{
+	int d;
+
+	if ((int)f->severity != c->prev_sev)
+		return (int)f->severity - c->prev_sev; /* severity descending */
+	if ((d = strcmp(c->prev_rule, f->rule)) != 0)
+		return d;
+	if ((d = strcmp(c->prev_path, f->path)) != 0)
+		return d;
+	if (c->prev_line != f->line)
+		return c->prev_line < f->line ? -1 : 1;
+	if (c->prev_col != f->column)
+		return c->prev_col < f->column ? -1 : 1;
+	return 0;
+}
+
+static int check_finding_order(const struct finding *f, void *ctx)
+{
+	struct order_check *c = ctx;
+
+	if (c->seen)
+		assert_true(compare_key(c, f) <= 0);
+	c->prev_sev = (int)f->severity;
+	snprintf(c->prev_rule, sizeof(c->prev_rule), "%s", f->rule);
+	snprintf(c->prev_path, sizeof(c->prev_path), "%s", f->path);
+	c->prev_line = f->line;
+	c->prev_col = f->column;
+	c->seen++;
+	assert_null(f->identity);
+
+	if (!strcmp(f->fingerprint, c->special_fp)) {
+		c->special_seen = true;
+		assert_string_equal(f->rule, "secret.generic-api-key");
+		assert_int_equal(f->severity, SEV_CRITICAL);
+		assert_string_equal(f->path, "conf/caf\\xFF.env");
+		assert_string_equal(f->message, "Schlüssel gefunden — ключ найден 🔑");
+		assert_string_equal(f->evidence, "sk_l…9f2a");
+		assert_string_equal(f->secret_hash,
+				    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
+		assert_string_equal(f->target, "fixtures/demo");
+		assert_string_equal(f->commit, "0123456789abcdef0123456789abcdef01234567");
+		assert_string_equal(f->author, "Zoë Ångström <zoe@example.com>");
+		assert_string_equal(f->date, "2024-02-29T12:00:00Z");
+		assert_int_equal(f->line, 7);
+		assert_int_equal(f->column, 13);
+		assert_false(f->waived);
+	}
+	if (!strcmp(f->fingerprint, c->plain_fp)) {
+		c->plain_seen = true;
+		assert_null(f->evidence);
+		assert_null(f->secret_hash);
+		assert_null(f->commit);
+		assert_null(f->author);
+		assert_null(f->date);
+		assert_null(f->target_digest);
+		assert_true(f->waived);
+	}
+	return 0;
+}
+
+static void test_run_with_many_findings(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = open_store(fx);
+	unsigned counts[SEV_COUNT] = {0}, waived = 0;
+	struct order_check check = {0};
+	struct finding f;
+	struct store_run r;
+	struct store_input in = {"directory", "fixtures/demo", "sha256:abcd", NULL};
+	char path[32], identity[16];
+	int64_t run = begin_run(s), latest = 0;
+
+	for (unsigned i = 0; i < MANY; i++) {
+		snprintf(path, sizeof(path), "src/file%02u.c", (i * 7) % 50);
+		snprintf(identity, sizeof(identity), "%u", i);
+		set_finding(&f, rules[i % 3], (enum severity)(i % SEV_COUNT), path, (i * 13) % 97 + 1, i % 4);
+		f.waived = i % 10 == 0;
+		f.identity = identity; /* distinct fingerprints */
+		finding_fingerprint(&f);
+		assert_int_equal(store_add_finding(s, run, &f), 0);
+		if (f.waived)
+			waived++;
+		else
+			counts[f.severity]++;
+
+		/* Batches of 500: nothing is visible to another connection until
+		 * the 500th row, then exactly 500. */
+		if (i + 1 == 499)
+			assert_int_equal(committed_findings(fx, run), 0);
+		if (i + 1 == 500 || i + 1 == 600)
+			assert_int_equal(committed_findings(fx, run), 500);
+	}
+
+	set_finding(&f, "secret.generic-api-key", SEV_CRITICAL, "conf/caf\\xFF.env", 7, 13);
+	f.message = "Schlüssel gefunden — ключ найден 🔑";
+	f.evidence = "sk_l…9f2a";
+	f.secret_hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+	f.identity = f.secret_hash;
+	f.commit = "0123456789abcdef0123456789abcdef01234567";
+	f.author = "Zoë Ångström <zoe@example.com>";
+	f.date = "2024-02-29T12:00:00Z";
+	finding_fingerprint(&f);
+	memcpy(check.special_fp, f.fingerprint, sizeof(check.special_fp));
+	assert_int_equal(store_add_finding(s, run, &f), 0);
+	counts[SEV_CRITICAL]++;
+
+	set_finding(&f, "env.file-permissions", SEV_LOW, ".env", 0, 0);
+	f.target_digest = NULL;
+	f.waived = true;
+	f.identity = "plain";
+	finding_fingerprint(&f);
+	memcpy(check.plain_fp, f.fingerprint, sizeof(check.plain_fp));
+	assert_int_equal(store_add_finding(s, run, &f), 0);
+	waived++;
+
+	assert_int_equal(store_add_input(s, run, &in), 0);
+	assert_int_equal(store_run_finish(s, run, 1), 0);
+	assert_int_equal(committed_findings(fx, run), MANY + 2);
+
+	assert_int_equal(store_run_get(s, run, &r), 0);
+	assert_int_equal(r.id, run);
+	assert_string_equal(r.status, "complete");
+	assert_string_equal(r.started_at, EPOCH_ISO);
+	assert_string_equal(r.finished_at, EPOCH_ISO);
+	assert_string_equal(r.tool_version, ASSAY_VERSION);
+	assert_string_equal(r.command, "assay scan .");
+	assert_string_equal(r.fail_on, "high");
+	assert_int_equal(r.exit_code, 1);
+	assert_null(r.error);
+	assert_int_equal(r.pid, getpid());
+	assert_int_equal(r.inputs, 1);
+	assert_int_equal(r.waived, waived);
+	for (int i = 0; i < SEV_COUNT; i++)
+		assert_int_equal(r.counts[i], counts[i]);
+	assert_int_equal(strlen(r.content_hash), SHA256_HEX_LEN);
+	store_run_clear(&r);
+	assert_null(r.status);
+
+	assert_int_equal(store_foreach_finding(s, run, check_finding_order, &check), 0);
+	assert_int_equal(check.seen, MANY + 2);
+	assert_true(check.special_seen);
+	assert_true(check.plain_seen);
+
+	assert_int_equal(store_latest_run(s, &latest), 0);
+	assert_int_equal(latest, run);
+	store_close(s);
+}
+
+/* ---- content hash and chain ---- */
+
+static int64_t complete_small_run(struct store *s, const char *rule, int exit_code)
+{
+	struct store_input in = {"git-worktree", "repo", "sha256:feed", "cafe"};
+	struct store_notice n = {"warning", NULL, 0, "skipped a symlink"};
+	struct finding f;
+	int64_t run = begin_run(s);
+
+	assert_int_equal(store_add_input(s, run, &in), 0);
+	set_finding(&f, rule, SEV_HIGH, "deploy.yaml", 12, 5);
+	assert_int_equal(store_add_finding(s, run, &f), 0);
+	assert_int_equal(store_add_notice(s, run, &n), 0);
+	assert_int_equal(store_run_finish(s, run, exit_code), 0);
+	return run;
+}
+
+/* The documented serialisation, written out field by field. */
+static void expected_content_hash(int64_t run, const char *rule, int exit_code, char out[SHA256_HEX_LEN + 1])
+{
+	struct finding f;
+	struct sha256 h;
+	char num[32];
+
+	set_finding(&f, rule, SEV_HIGH, "deploy.yaml", 12, 5);
+	sha256_init(&h);
+	sha256_field(&h, "run");
+	snprintf(num, sizeof(num), "%lld", (long long)run);
+	sha256_field(&h, num);
+	sha256_field(&h, EPOCH_ISO);
+	sha256_field(&h, EPOCH_ISO);
+	sha256_field(&h, ASSAY_VERSION);
+	sha256_field(&h, "assay scan .");
+	sha256_field(&h, "high");
+	snprintf(num, sizeof(num), "%d", exit_code);
+	sha256_field(&h, num);
+	sha256_field(&h, "input");
+	sha256_field(&h, "git-worktree");
+	sha256_field(&h, "repo");
+	sha256_field(&h, "sha256:feed");
+	sha256_field(&h, "cafe");
+	sha256_field(&h, "finding");
+	sha256_field(&h, rule);
+	sha256_field(&h, "3"); /* SEV_HIGH */
+	sha256_field(&h, f.target);
+	sha256_field(&h, f.target_digest);
+	sha256_field(&h, "deploy.yaml");
+	sha256_field(&h, "12");
+	sha256_field(&h, "5");
+	sha256_field(&h, f.message);
+	sha256_field(&h, NULL); /* evidence */
+	sha256_field(&h, NULL); /* secret_hash */
+	sha256_field(&h, f.fingerprint);
+	sha256_field(&h, NULL); /* commit_sha */
+	sha256_field(&h, NULL); /* author */
+	sha256_field(&h, NULL); /* authored_at */
+	sha256_field(&h, "0");  /* waived */
+	sha256_field(&h, "notice");
+	sha256_field(&h, "warning");
+	sha256_field(&h, NULL);
+	sha256_field(&h, "0");
+	sha256_field(&h, "skipped a symlink");
+	sha256_final_hex(&h, out);
+}
+
+static void expected_chain_hash(const char *prev, const char *content, char out[SHA256_HEX_LEN + 1])
+{
+	char joined[2 * SHA256_HEX_LEN + 1];
+
+	snprintf(joined, sizeof(joined), "%s%s", prev, content);
+	sha256_hex(joined, 2 * SHA256_HEX_LEN, out);
+}
+
+static void test_hash_chain(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = open_store(fx);
+	char want[SHA256_HEX_LEN + 1], got[SHA256_HEX_LEN + 1];
+	struct store_run r1, r2;
+	int64_t run1 = complete_small_run(s, "k8s.privileged", 0);
+	int64_t run2 = complete_small_run(s, "k8s.host-network", 1);
+
+	assert_int_equal(store_run_get(s, run1, &r1), 0);
+	assert_int_equal(store_run_get(s, run2, &r2), 0);
+
+	expected_content_hash(run1, "k8s.privileged", 0, want);
+	assert_string_equal(r1.content_hash, want);
+	expected_content_hash(run2, "k8s.host-network", 1, want);
+	assert_string_equal(r2.content_hash, want);
+
+	assert_string_equal(r1.prev_hash, ZERO_HASH);
+	expected_chain_hash(r1.prev_hash, r1.content_hash, want);
+	assert_string_equal(r1.chain_hash, want);
+	assert_string_equal(r2.prev_hash, r1.chain_hash);
+	expected_chain_hash(r2.prev_hash, r2.content_hash, want);
+	assert_string_equal(r2.chain_hash, want);
+
+	assert_int_equal(store_run_content_hash(s, run1, got), 0);
+	assert_string_equal(got, r1.content_hash);
+	assert_int_equal(store_run_content_hash(s, run2, got), 0);
+	assert_string_equal(got, r2.content_hash);
+	assert_int_equal(store_run_content_hash(s, run2 + 100, got), -ENOENT);
+
+	store_run_clear(&r1);
+	store_run_clear(&r2);
+	store_close(s);
+}
+
+static void test_failed_run_is_skipped_by_chain(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = open_store(fx);
+	struct store_run r1, r3;
+	int64_t run1 = complete_small_run(s, "k8s.privileged", 0);
+	int64_t run2 = begin_run(s);
+	int64_t run3;
+
+	assert_int_equal(store_run_fail(s, run2, "boom"), 0);
+	run3 = complete_small_run(s, "k8s.privileged", 0);
+	assert_int_equal(store_run_get(s, run1, &r1), 0);
+	assert_int_equal(store_run_get(s, run3, &r3), 0);
+	assert_string_equal(r3.prev_hash, r1.chain_hash);
+	store_run_clear(&r1);
+	store_run_clear(&r3);
+	store_close(s);
+}
+
+static void assert_hash_changed_by(const struct fixture *fx, struct store *s, int64_t run, const char *sql)
+{
+	char got[SHA256_HEX_LEN + 1];
+	struct store_run r;
+	sqlite3 *db = raw_open(fx->db);
+
+	raw_exec(db, sql);
+	sqlite3_close(db);
+	assert_int_equal(store_run_get(s, run, &r), 0);
+	assert_int_equal(store_run_content_hash(s, run, got), 0);
+	assert_string_not_equal(got, r.content_hash);
+	store_run_clear(&r);
+}
+
+static void test_edits_change_content_hash(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = open_store(fx);
+	char got[SHA256_HEX_LEN + 1];
+	struct store_run r;
+	sqlite3 *db;
+	int64_t run = complete_small_run(s, "k8s.privileged", 0);
+
+	assert_int_equal(store_run_get(s, run, &r), 0);
+	assert_int_equal(store_run_content_hash(s, run, got), 0);
+	assert_string_equal(got, r.content_hash);
+
+	assert_hash_changed_by(fx, s, run, "UPDATE findings SET message = 'nothing to see here'");
+	/* Restore by hand and the hash matches again. */
+	db = raw_open(fx->db);
+	raw_exec(db, "UPDATE findings SET message = 'something to fix'");
+	sqlite3_close(db);
+	assert_int_equal(store_run_content_hash(s, run, got), 0);
+	assert_string_equal(got, r.content_hash);
+
+	assert_hash_changed_by(fx, s, run, "UPDATE findings SET severity = 1");
+	assert_hash_changed_by(fx, s, run, "UPDATE runs SET command = 'assay scan elsewhere'");
+	assert_hash_changed_by(fx, s, run, "DELETE FROM notices");
+	store_run_clear(&r);
+	store_close(s);
+}
+
+/* ---- lifecycle ---- */
+
+static void test_unfinished_run_stays_running(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = open_store(fx);
+	struct store_run r;
+	int64_t done = complete_small_run(s, "k8s.privileged", 0);
+	int64_t open_run = begin_run(s), latest = 0;
+
+	add_simple_findings(s, open_run, 10);
+	assert_int_equal(store_latest_run(s, &latest), 0);
+	assert_int_equal(latest, done);
+	store_close(s);
+
+	s = open_store(fx);
+	assert_int_equal(store_run_get(s, open_run, &r), 0);
+	assert_string_equal(r.status, "running");
+	assert_int_equal(r.exit_code, -1);
+	assert_null(r.finished_at);
+	assert_null(r.content_hash);
+	assert_null(r.chain_hash);
+	assert_int_equal(r.counts[SEV_MEDIUM], 10);
+	store_run_clear(&r);
+	assert_int_equal(store_latest_run(s, &latest), 0);
+	assert_int_equal(latest, done);
+	store_close(s);
+}
+
+/* Child mode of this program (see main): a scan that is killed mid-batch.
+ * It runs as a fresh exec, so that it shares no SQLite state with the test
+ * and valgrind does not report the memory its sudden death leaves behind. */
+static int killed_writer(const char *db)
+{
+	struct store *cs = NULL;
+	char err[256];
+	int64_t run;
+
+	if (store_open(db, &cs, err, sizeof(err)) || store_run_begin(cs, "assay scan", "high", &run))
+		return 3;
+	add_simple_findings(cs, run, 700);
+	kill(getpid(), SIGKILL);
+	return 4;
+}
+
+static void test_killed_writer_leaves_committed_findings(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s;
+	struct store_run r;
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	int64_t latest = 0;
+	int status = 0;
+	pid_t child;
+
+	assert_true(n > 0);
+	self[n] = '\0';
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		execl(self, self, "--killed-writer", fx->db, (char *)NULL);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGKILL);
+
+	s = open_store(fx);
+	assert_int_equal(store_run_get(s, 1, &r), 0);
+	assert_string_equal(r.status, "running");
+	assert_int_equal(r.pid, child);
+	assert_int_equal(r.counts[SEV_MEDIUM], 500); /* the committed batch */
+	store_run_clear(&r);
+	assert_int_equal(store_latest_run(s, &latest), -ENOENT);
+
+	assert_int_equal(store_reap_stale_runs(s), 0);
+	assert_int_equal(store_run_get(s, 1, &r), 0);
+	assert_string_equal(r.status, "failed");
+	assert_string_equal(r.error, INTERRUPTED);
+	store_run_clear(&r);
+	assert_int_equal(store_latest_run(s, &latest), -ENOENT);
+	store_close(s);
+}
+
+static void insert_running_run(sqlite3 *db, long long id, long long pid)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO runs (id, status, started_at, tool_version, pid)"
+		 " VALUES (%lld, 'running', '2024-01-01T00:00:00Z', 'old', %lld)",
+		 id, pid);
+	raw_exec(db, sql);
+}
+
+static void assert_run_status(struct store *s, int64_t run, const char *status, const char *error)
+{
+	struct store_run r;
+
+	assert_int_equal(store_run_get(s, run, &r), 0);
+	assert_string_equal(r.status, status);
+	if (error)
+		assert_string_equal(r.error, error);
+	else
+		assert_null(r.error);
+	store_run_clear(&r);
+}
+
+static void test_reap_stale_runs(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s;
+	sqlite3 *db;
+	int64_t mine;
+	int status;
+	pid_t child = fork(); /* before any SQLite state exists to inherit */
+
+	assert_true(child >= 0);
+	if (child == 0)
+		_exit(0);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	s = open_store(fx);
+	mine = begin_run(s); /* id 1, ours and active */
+	db = raw_open(fx->db);
+
+	insert_running_run(db, 10, IMPOSSIBLE_PID);  /* never existed */
+	insert_running_run(db, 11, (long long)child); /* exited */
+	insert_running_run(db, 12, (long long)getpid()); /* our pid, not our run */
+	insert_running_run(db, 13, (long long)getppid()); /* alive */
+	sqlite3_close(db);
+
+	assert_int_equal(store_reap_stale_runs(s), 0);
+	assert_run_status(s, mine, "running", NULL);
+	assert_run_status(s, 10, "failed", INTERRUPTED);
+	assert_run_status(s, 11, "failed", INTERRUPTED);
+	assert_run_status(s, 12, "failed", INTERRUPTED);
+	assert_run_status(s, 13, "running", NULL);
+
+	/* Once finished, our run is complete and reaping leaves it alone. */
+	assert_int_equal(store_run_finish(s, mine, 0), 0);
+	assert_int_equal(store_reap_stale_runs(s), 0);
+	assert_run_status(s, mine, "complete", NULL);
+	store_close(s);
+}
+
+static void test_run_fail(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = open_store(fx);
+	struct store_run r;
+	int64_t run = begin_run(s), latest = 0;
+
+	add_simple_findings(s, run, 3);
+	assert_int_equal(store_run_fail(s, run, "cannot read image: truncated tar"), 0);
+	assert_int_equal(committed_findings(fx, run), 3);
+
+	assert_int_equal(store_run_get(s, run, &r), 0);
+	assert_string_equal(r.status, "failed");
+	assert_string_equal(r.error, "cannot read image: truncated tar");
+	assert_string_equal(r.finished_at, EPOCH_ISO);
+	assert_int_equal(r.counts[SEV_MEDIUM], 3);
+	assert_null(r.content_hash);
+	assert_null(r.chain_hash);
+	store_run_clear(&r);
+
+	assert_int_equal(store_latest_run(s, &latest), -ENOENT);
+	/* A failed run can be neither finished nor failed again. */
+	assert_int_equal(store_run_finish(s, run, 0), -EINVAL);
+	assert_int_equal(store_run_fail(s, run, "again"), -EINVAL);
+	assert_int_equal(store_run_fail(s, run + 50, "no such run"), -ENOENT);
+	assert_run_status(s, run, "failed", "cannot read image: truncated tar");
+	store_close(s);
+}
+
+static void test_sealed_run_takes_no_rows(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = open_store(fx);
+	struct store_input in = {"file", "x", NULL, NULL};
+	struct store_notice n = {"info", NULL, 0, "late"};
+	char got[SHA256_HEX_LEN + 1];
+	struct store_run r;
+	struct finding f;
+	int64_t run = complete_small_run(s, "k8s.privileged", 0);
+
+	set_finding(&f, "k8s.privileged", SEV_HIGH, "late.yaml", 1, 1);
+	assert_true(store_add_finding(s, run, &f) < 0);
+	assert_true(store_add_input(s, run, &in) < 0);
+	assert_true(store_add_notice(s, run, &n) < 0);
+	assert_true(store_add_finding(s, run + 9, &f) < 0); /* no such run */
+	f.fingerprint[0] = '\0';
+	assert_int_equal(store_add_finding(s, run, &f), -EINVAL);
+	store_close(s);
+
+	s = open_store(fx);
+	assert_int_equal(committed_findings(fx, run), 1);
+	assert_int_equal(store_run_get(s, run, &r), 0);
+	assert_int_equal(store_run_content_hash(s, run, got), 0);
+	assert_string_equal(got, r.content_hash);
+	store_run_clear(&r);
+	store_close(s);
+}
+
+struct digest_check {
+	unsigned with_digest, without;
+};
+
+static int count_digests(const struct finding *f, void *ctx)
+{
+	struct digest_check *c = ctx;
+
+	if (!strcmp(f->target, "repo-a")) {
+		assert_string_equal(f->target_digest, "sha256:aaaa");
+		c->with_digest++;
+	} else {
+		assert_null(f->target_digest);
+		c->without++;
+	}
+	return 0;
+}
+
+static void test_set_target_digest(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = open_store(fx);
+	struct digest_check c = {0, 0};
+	struct store_run r;
+	char got[SHA256_HEX_LEN + 1];
+	struct finding f;
+	int64_t run = begin_run(s);
+
+	for (unsigned i = 0; i < 6; i++) {
+		set_finding(&f, "env.file-permissions", SEV_LOW, i % 2 ? "a.env" : "b.env", i + 1, 0);
+		f.target = i < 4 ? "repo-a" : "repo-b";
+		f.target_digest = NULL;
+		assert_int_equal(store_add_finding(s, run, &f), 0);
+	}
+	assert_int_equal(store_set_target_digest(s, run, "repo-a", "sha256:aaaa"), 0);
+	assert_int_equal(store_run_finish(s, run, 0), 0);
+	assert_int_equal(store_foreach_finding(s, run, count_digests, &c), 0);
+	assert_int_equal(c.with_digest, 4);
+	assert_int_equal(c.without, 2);
+
+	/* Sealed: the digest, covered by the hash, can no longer change. */
+	assert_int_equal(store_set_target_digest(s, run, "repo-b", "sha256:bbbb"), -EINVAL);
+	assert_int_equal(store_set_target_digest(s, run + 1, "repo-b", "sha256:bbbb"), -ENOENT);
+	assert_int_equal(store_run_get(s, run, &r), 0);
+	assert_int_equal(store_run_content_hash(s, run, got), 0);
+	assert_string_equal(got, r.content_hash);
+	store_run_clear(&r);
+	store_close(s);
+}
+
+/* ---- iterators ---- */
+
+struct collected {
+	int64_t ids[8];
+	unsigned n;
+	int stop_value;
+};
+
+static int collect_run(const struct store_run *r, void *ctx)
+{
+	struct collected *c = ctx;
+
+	c->ids[c->n++] = r->id;
+	return c->stop_value;
+}
+
+static int check_input(const struct store_input *in, void *ctx)
+{
+	unsigned *n = ctx;
+
+	assert_string_equal(in->kind, "git-worktree");
+	assert_string_equal(in->locator, "repo");
+	assert_string_equal(in->digest, "sha256:feed");
+	assert_string_equal(in->commit, "cafe");
+	(*n)++;
+	return 0;
+}
+
+static int check_notice(const struct store_notice *nt, void *ctx)
+{
+	unsigned *n = ctx;
+
+	assert_string_equal(nt->level, "warning");
+	assert_null(nt->path);
+	assert_int_equal(nt->line, 0);
+	assert_string_equal(nt->message, "skipped a symlink");
+	(*n)++;
+	return 0;
+}
+
+static void test_iterators(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = open_store(fx);
+	struct collected all = {.stop_value = 0}, first = {.stop_value = 42};
+	unsigned inputs = 0, notices = 0;
+	int64_t run1 = complete_small_run(s, "k8s.privileged", 0);
+	int64_t run2 = begin_run(s);
+	int64_t run3 = complete_small_run(s, "k8s.privileged", 0);
+
+	assert_int_equal(store_foreach_run(s, collect_run, &all), 0);
+	assert_int_equal(all.n, 3);
+	assert_int_equal(all.ids[0], run3);
+	assert_int_equal(all.ids[1], run2);
+	assert_int_equal(all.ids[2], run1);
+
+	assert_int_equal(store_foreach_run(s, collect_run, &first), 42);
+	assert_int_equal(first.n, 1);
+	assert_int_equal(first.ids[0], run3);
+
+	assert_int_equal(store_foreach_input(s, run1, check_input, &inputs), 0);
+	assert_int_equal(inputs, 1);
+	assert_int_equal(store_foreach_notice(s, run3, check_notice, &notices), 0);
+	assert_int_equal(notices, 1);
+	store_close(s);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_schema_version_on_open_and_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_newer_schema_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_non_database_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_modes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wal_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_run_with_many_findings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hash_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_run_is_skipped_by_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_edits_change_content_hash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unfinished_run_stays_running, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_killed_writer_leaves_committed_findings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reap_stale_runs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_run_fail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sealed_run_takes_no_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_target_digest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_iterators, setup, teardown),
+	};
+
+	if (argc == 3 && !strcmp(argv[1], "--killed-writer"))
+		return killed_writer(argv[2]);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
