@@ -24,4 +24,4 @@ static const struct rule assay_rules[] = {
 	},
 };
 
-const struct rule_family assay_rule_family = {"assay", assay_rules, ARRAY_LEN(assay_rules)};
+const struct rule_family assay_rule_family = {"assay", assay_rules, ARRAY_LEN(assay_rules), 0};

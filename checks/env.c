@@ -21,6 +21,7 @@
 #define R_PLACEHOLDER "env.placeholder-secret"
 #define R_WEAK "env.weak-secret"
 #define R_SHARED "env.shared-secret"
+#define R_EXAMPLE_SECRET "env.secret-in-example"
 
 static const struct rule env_rules[] = {
 	{
@@ -107,9 +108,21 @@ static const struct rule env_rules[] = {
 		.remediation = "Give every environment its own secret and rotate the shared one.",
 		.references = "ISO/IEC 27001:2022 A.8.31, A.5.17",
 	},
+	{
+		.id = R_EXAMPLE_SECRET,
+		.title = "Real-looking secret in an example env file",
+		.severity = SEV_HIGH,
+		.description =
+			"An example file (.env.example, .env.sample, .env.template, .env.dist) holds a value that "
+			"the secrets engine recognises as a real credential rather than a placeholder. Example "
+			"files are committed and copied around on purpose, so a real secret in one is published.",
+		.remediation = "Replace the value with a placeholder such as your-api-key-here, and rotate the "
+			       "credential: it was published with the example.",
+		.references = "ISO/IEC 27001:2022 A.5.17, A.8.4\nSOC 2 CC6.1",
+	},
 };
 
-const struct rule_family env_rule_family = {"env", env_rules, ARRAY_LEN(env_rules)};
+const struct rule_family env_rule_family = {"env", env_rules, ARRAY_LEN(env_rules), 0};
 
 /* One secret value seen in a primary env file, for env.shared-secret. */
 struct secret_seen {
@@ -284,6 +297,28 @@ static void check_entry(struct scan *s, struct env_checks *c, const struct env_d
 		remember_secret(c, doc, e, hash);
 out:
 	free(redacted);
+}
+
+void env_check_example_secret(struct scan *s, const struct env_doc *doc, const struct secret_hit *h)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), "example file holds what looks like a real secret (%s)%s",
+		 h->pattern->rule.title, h->ignored ? "; ignored inline" : "");
+	struct finding f = {
+		.rule = R_EXAMPLE_SECRET,
+		.severity = SEV_HIGH,
+		.target = doc->target,
+		.path = doc->path,
+		.line = h->line,
+		.column = h->column,
+		.message = msg,
+		.evidence = h->redacted,
+		.secret_hash = h->hash,
+		.identity = h->hash,
+		.waived = h->ignored,
+	};
+	scan_emit(s, &f);
 }
 
 void env_check_file(struct scan *s, struct env_checks *c, const struct env_doc *doc)

@@ -135,9 +135,28 @@ static bool is_swap_name(const char *name)
 	return str_ends_with(name, ".swp") || str_ends_with(name, ".swo");
 }
 
-static void parse_content(struct scan *s, const struct fs_entry *e, const char *display,
-			  enum env_file_kind kind, struct dotenv_file *parsed, bool *have_parsed)
+/* Example files should hold placeholders only: a real-looking secret in
+ * one is env.secret-in-example, whatever kind of secret it is. */
+static void report_example_secret(const struct secret_hit *h, void *ctx)
 {
+	struct env_doc *doc = ctx;
+
+	env_check_example_secret(doc->scan, doc, h);
+}
+
+static void scan_content_secrets(struct scan *s, struct env_doc *doc, const char *data, size_t len)
+{
+	if (doc->kind == ENV_EXAMPLE)
+		scan_find_secrets(s, doc->path, data, len, report_example_secret, doc);
+	else if (!doc->ignored)
+		scan_report_secrets(s, doc->path, data, len, 1);
+}
+
+static void parse_content(struct scan *s, const struct fs_entry *e, struct env_doc *doc,
+			  struct dotenv_file *parsed, bool *have_parsed)
+{
+	const char *display = doc->path;
+	enum env_file_kind kind = doc->kind;
 	char *data = NULL;
 	size_t len = 0;
 	bool truncated = false;
@@ -160,6 +179,7 @@ static void parse_content(struct scan *s, const struct fs_entry *e, const char *
 		else
 			scan_parse_error(s, display, 0, 0, "binary content in an env file; not parsed");
 	} else {
+		scan_content_secrets(s, doc, data, len);
 		dotenv_parse(data, len, parsed);
 		*have_parsed = true;
 		for (size_t i = 0; i < parsed->n_errors; i++)
@@ -187,14 +207,14 @@ static void git_status(struct scan *s, const struct fs_entry *e, struct env_doc 
 	free(repo_path);
 }
 
-static int env_scan_file(struct scan *s, void *state, const struct fs_entry *e)
+static int env_scan_file(struct scan *s, void *state, const struct fs_entry *e, bool claimed)
 {
 	struct env_doc doc = {0};
 	struct dotenv_file parsed = {0};
 	char *environment = NULL, *display, *dir_display;
 	bool have_parsed = false;
 
-	if (!env_name_classify(e->name, &doc.kind, &environment))
+	if (claimed || !env_name_classify(e->name, &doc.kind, &environment))
 		return 0;
 	display = utf8_sanitize(e->relpath, strlen(e->relpath));
 	dir_display = *e->dir_relpath ? utf8_sanitize(e->dir_relpath, strlen(e->dir_relpath)) : xstrdup(".");
@@ -202,6 +222,7 @@ static int env_scan_file(struct scan *s, void *state, const struct fs_entry *e)
 		scan_notice(s, "warning", display, "named like an env file but not a regular file; skipped");
 		goto out;
 	}
+	doc.scan = s;
 	doc.target = s->target->locator;
 	doc.path = display;
 	doc.dir_path = dir_display;
@@ -209,15 +230,16 @@ static int env_scan_file(struct scan *s, void *state, const struct fs_entry *e)
 	doc.mode = e->st.st_mode & 07777;
 	doc.dir_mode = e->dir_st->st_mode & 07777;
 	git_status(s, e, &doc);
-	parse_content(s, e, display, doc.kind, &parsed, &have_parsed);
+	parse_content(s, e, &doc, &parsed, &have_parsed);
 	doc.parsed = have_parsed ? &parsed : NULL;
 	env_check_file(s, state, &doc);
+	claimed = true;
 out:
 	dotenv_free(&parsed);
 	free(environment);
 	free(display);
 	free(dir_display);
-	return 0;
+	return claimed ? 1 : 0;
 }
 
 static void *env_scan_begin(struct scan *s)

@@ -20,7 +20,10 @@ enum env_file_kind {
 	ENV_BACKUP,  /* .env.bak, .env.backup.20250101, .env~, .env.swp */
 };
 
+struct scan;
+
 struct env_doc {
+	struct scan *scan;
 	const char *target;   /* the input's locator */
 	const char *path;     /* display path, relative to the target */
 	const char *dir_path; /* display path of its directory ("." for the root) */

@@ -8,11 +8,19 @@
 #include <string.h>
 
 #include "checks.h"
+#include "secrets.h"
 
 static const struct rule_family *const families[] = {
 	&assay_rule_family,
 	&env_rule_family,
+	&secret_rule_family,
 };
+
+static const struct rule *family_rule(const struct rule_family *f, size_t i)
+{
+	size_t stride = f->stride ? f->stride : sizeof(struct rule);
+	return (const struct rule *)((const char *)f->rules + i * stride);
+}
 
 size_t registry_count(void)
 {
@@ -27,7 +35,7 @@ const struct rule *registry_at(size_t i)
 {
 	for (size_t f = 0; f < ARRAY_LEN(families); f++) {
 		if (i < families[f]->count)
-			return &families[f]->rules[i];
+			return family_rule(families[f], i);
 		i -= families[f]->count;
 	}
 	return NULL;
@@ -37,7 +45,7 @@ const struct rule *registry_find(const char *id)
 {
 	for (size_t f = 0; f < ARRAY_LEN(families); f++)
 		for (size_t i = 0; i < families[f]->count; i++)
-			if (strcmp(families[f]->rules[i].id, id) == 0)
-				return &families[f]->rules[i];
+			if (strcmp(family_rule(families[f], i)->id, id) == 0)
+				return family_rule(families[f], i);
 	return NULL;
 }

@@ -19,11 +19,14 @@ struct rule {
 	const char *references; /* newline-separated; may be NULL */
 };
 
-/* One table per family, defined in checks/<family>.c. */
+/* One table per family, defined in checks/<family>.c. A family whose rules
+ * carry more than metadata (the secret patterns) embeds struct rule as the
+ * first member of a larger struct and gives that struct's size as stride. */
 struct rule_family {
 	const char *name;
 	const struct rule *rules;
 	size_t count;
+	size_t stride; /* 0: an array of struct rule */
 };
 
 size_t registry_count(void);

@@ -24,6 +24,7 @@ volatile sig_atomic_t scan_cancelled;
 
 static const struct scanner *const scanners[] = {
 	&env_scanner,
+	&content_scanner, /* last: it takes what no format scanner claimed */
 };
 
 void scan_emit(struct scan *s, struct finding *f)
@@ -86,6 +87,48 @@ void scan_notice(struct scan *s, const char *level, const char *path, const char
 	if (rc < 0 && !s->write_error)
 		s->write_error = rc;
 	buf_free(&msg);
+}
+
+int scan_find_secrets(struct scan *s, const char *path, const char *data, size_t len, secret_hit_cb cb, void *ctx)
+{
+	return secrets_find(s->secrets, path, data, len, cb, ctx);
+}
+
+struct report_ctx {
+	struct scan *s;
+	const char *path;
+	unsigned first_line;
+};
+
+static void report_hit(const struct secret_hit *h, void *ctx)
+{
+	struct report_ctx *r = ctx;
+	char msg[512];
+	struct finding f = {
+		.rule = h->pattern->rule.id,
+		.severity = h->pattern->rule.severity,
+		.path = r->path,
+		.line = r->first_line + h->line - 1,
+		.column = h->line == 1 && r->first_line != 1 ? 0 : h->column,
+		.message = msg,
+		.evidence = h->redacted,
+		.secret_hash = h->hash,
+		.identity = h->hash,
+		.waived = h->ignored,
+	};
+
+	snprintf(msg, sizeof(msg), "%s%s%s", h->pattern->rule.title, h->ignored ? " (ignored inline: " : "",
+		 h->ignored ? (h->ignore_reason ? h->ignore_reason : "no reason given") : "");
+	if (h->ignored)
+		strncat(msg, ")", sizeof(msg) - strlen(msg) - 1);
+	scan_emit(r->s, &f);
+}
+
+int scan_report_secrets(struct scan *s, const char *path, const char *data, size_t len, unsigned first_line)
+{
+	struct report_ctx r = {s, path, first_line ? first_line : 1};
+
+	return secrets_find(s->secrets, path, data, len, report_hit, &r);
 }
 
 void scan_digest_content(struct scan *s, const char *relpath, const void *data, size_t len)
@@ -232,10 +275,13 @@ static int walk_file(const struct fs_entry *e, void *ctx)
 	sha256_field(&s->target->digest, "file");
 	sha256_field(&s->target->digest, e->relpath);
 	sha256_field(&s->target->digest, meta);
+	bool claimed = false;
+
 	for (size_t i = 0; i < ARRAY_LEN(scanners); i++) {
-		int rc = scanners[i]->file(s, w->states[i], e);
+		int rc = scanners[i]->file(s, w->states[i], e, claimed);
 		if (rc < 0)
 			return rc;
+		claimed |= rc > 0;
 	}
 	return s->write_error;
 }
@@ -319,6 +365,9 @@ int scan_run(struct store *st, const struct scan_request *req, int64_t *run_id, 
 	int rc = 0;
 
 	*exit_code = 3;
+	rc = secrets_engine_new(&s.secrets, err, errlen);
+	if (rc < 0)
+		goto out;
 	rc = store_run_begin(st, req->command, severity_name(req->fail_on), &s.run_id);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot start a run in the store (%s)", strerror(-rc));
@@ -361,5 +410,6 @@ out:
 	for (size_t i = 0; i < opened; i++)
 		target_close(&targets[i]);
 	free(targets);
+	secrets_engine_free(s.secrets);
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include "finding.h"
 #include "fswalk.h"
 #include "hash.h"
+#include "secrets.h"
 
 struct store;
 struct repo;
@@ -33,11 +34,14 @@ struct scan_target {
 };
 
 /* A scanner: one input kind. `file` sees every file the walk finds and
- * picks its own by name; state is what `begin` returned. */
+ * picks its own by name; state is what `begin` returned. It returns 1 when
+ * it claimed the file (read it and ran the secrets engine over what it
+ * holds), 0 when the file is not its kind, or a negative runtime error.
+ * Scanners after a claim still see the file, with `claimed` set. */
 struct scanner {
 	const char *name;
 	void *(*begin)(struct scan *s);
-	int (*file)(struct scan *s, void *state, const struct fs_entry *e);
+	int (*file)(struct scan *s, void *state, const struct fs_entry *e, bool claimed);
 	/* After every target was walked: checks across files, then free. */
 	void (*end)(struct scan *s, void *state);
 };
@@ -57,6 +61,7 @@ struct scan {
 	struct scan_target *target; /* the one being walked */
 	unsigned findings;
 	int write_error; /* first failure to write to the store */
+	struct secrets_engine *secrets;
 };
 
 /* Sets target, fingerprint, and writes the finding. */
@@ -69,6 +74,15 @@ void scan_parse_error(struct scan *s, const char *path, unsigned line, unsigned 
  * cap reached). level: info | warning | error. */
 void scan_notice(struct scan *s, const char *level, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* Runs the secrets engine over content (a whole file, a decoded value, a
+ * file in an image layer). scan_find_secrets hands each hit to cb, for
+ * scanners whose own rule reports it (k8s.secret-manifest,
+ * image.secret-in-layer); scan_report_secrets reports each hit under its
+ * secret.* rule at path, `first_line` being the file line where data
+ * starts (1 for a whole file). Both return the number of hits. */
+int scan_find_secrets(struct scan *s, const char *path, const char *data, size_t len, secret_hit_cb cb, void *ctx);
+int scan_report_secrets(struct scan *s, const char *path, const char *data, size_t len, unsigned first_line);
+
 /* Adds a file's content to the input's digest. */
 void scan_digest_content(struct scan *s, const char *relpath, const void *data, size_t len);
 
