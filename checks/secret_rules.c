@@ -292,7 +292,7 @@ const struct secret_pattern secret_patterns[] = {
 		     "assigned a literal that has the length and randomness of a credential."),
 	 .regex = "(?i)(?:^|[^A-Za-z0-9])[\\w.-]{0,40}?(?:api[_.-]?key|apikey|access[_.-]?key|secret[_.-]?key|"
 		  "client[_.-]?secret|auth[_.-]?token|access[_.-]?token|secret|token|private[_.-]?key)[\\w-]{0,20}?['\"]?\\s*"
-		  "(?:=|:=|:|=>)\\s*['\"]?([A-Za-z0-9_\\-+/=.~]{16,200})",
+		  "(?:=|:=|:|=>)\\s*(?:['\"]([^'\"\\s]{16,200})['\"]|([A-Za-z0-9_\\-+/=.~]{16,200}))",
 	 .keywords = {"key", "secret", "token"}, .secret_group = 1, .min_entropy = 3.5, .generic = true,
 	 .validate = validate_generic},
 };

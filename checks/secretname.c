@@ -149,6 +149,23 @@ bool secret_value_is_reference(const char *value)
 	return d[1] == '{' || d[1] == '(' || isalpha((unsigned char)d[1]) || d[1] == '_';
 }
 
+bool secret_value_is_whole_reference(const char *v, size_t n)
+{
+	size_t i;
+
+	if (n < 2 || v[0] != '$')
+		return false;
+	if (v[1] == '{')
+		return memchr(v, '}', n) == v + n - 1;
+	if (v[1] == '(')
+		return v[n - 1] == ')';
+	if (!isalpha((unsigned char)v[1]) && v[1] != '_')
+		return false;
+	for (i = 1; i < n && (isalnum((unsigned char)v[i]) || v[i] == '_'); i++)
+		;
+	return i == n;
+}
+
 bool secret_value_is_flag(const char *value)
 {
 	static const char *const flags[] = {"true", "false", "yes", "no", "on", "off", "null", "none", "nil", "0", "1"};

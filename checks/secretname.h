@@ -23,6 +23,10 @@ bool secret_value_is_placeholder(const char *value);
 /* ${VAR}, $VAR, $(command): the value names where the secret comes from. */
 bool secret_value_is_reference(const char *value);
 
+/* The whole value is one reference (${VAR}, $(cmd), $VAR), so nothing in
+ * it is a literal secret; "$apr1$..." and "pa$$word" are not. */
+bool secret_value_is_whole_reference(const char *value, size_t len);
+
 /* true/false/yes/no/on/off/null/none: a flag, not a secret. */
 bool secret_value_is_flag(const char *value);
 

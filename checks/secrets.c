@@ -72,18 +72,30 @@ static unsigned keyword_index(struct secrets_engine *e, const char *kw)
 	return (unsigned)e->n_keywords++;
 }
 
-/* One case-insensitive alternation of every keyword, literal. */
+static int cmp_longest_first(const void *a, const void *b)
+{
+	size_t x = strlen(*(char *const *)a), y = strlen(*(char *const *)b);
+	return (x < y) - (x > y);
+}
+
+/* One case-insensitive alternation of every keyword, literal, longest
+ * first: at each position the longest keyword matches, and the shorter
+ * ones inside it are marked from the match (find_keywords). */
 static int compile_keyword_re(struct secrets_engine *e, char *err, size_t errlen)
 {
+	char **sorted = xmalloc((e->n_keywords ? e->n_keywords : 1) * sizeof(char *));
 	struct buf b;
 
+	memcpy(sorted, e->keywords, e->n_keywords * sizeof(char *));
+	qsort(sorted, e->n_keywords, sizeof(char *), cmp_longest_first);
 	buf_init(&b);
 	buf_puts(&b, "(?i)(?:");
 	for (size_t i = 0; i < e->n_keywords; i++) {
 		buf_puts(&b, i ? "|\\Q" : "\\Q");
-		buf_puts(&b, e->keywords[i]);
+		buf_puts(&b, sorted[i]);
 		buf_puts(&b, "\\E");
 	}
+	free(sorted);
 	buf_puts(&b, ")");
 	e->keyword_re = compile(b.data, 0, err, errlen);
 	buf_free(&b);
@@ -210,8 +222,10 @@ static bool allowlisted(const struct compiled_rule *c, pcre2_match_data *md, con
 
 	if (c->allow && pcre2_match(c->allow, (PCRE2_SPTR)secret, n, 0, PCRE2_NO_UTF_CHECK, md, NULL) >= 0)
 		return true;
+	if (secret_value_is_whole_reference(secret, n))
+		return true;
 	copy = xstrndup(secret, n);
-	placeholder = secret_value_is_placeholder(copy) || secret_value_is_reference(copy);
+	placeholder = secret_value_is_placeholder(copy);
 	secure_free_str(copy);
 	return placeholder;
 }

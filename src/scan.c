@@ -117,7 +117,7 @@ static void report_hit(const struct secret_hit *h, void *ctx)
 		.waived = h->ignored,
 	};
 
-	snprintf(msg, sizeof(msg), "%s%s%s", h->pattern->rule.title, h->ignored ? " (ignored inline: " : "",
+	snprintf(msg, sizeof(msg), "%s in clear text%s%s", h->pattern->rule.title, h->ignored ? " (ignored inline: " : "",
 		 h->ignored ? (h->ignore_reason ? h->ignore_reason : "no reason given") : "");
 	if (h->ignored)
 		strncat(msg, ")", sizeof(msg) - strlen(msg) - 1);
