@@ -7,6 +7,7 @@
  */
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 #include "secrets.h"
 #include "secretname.h"
@@ -51,6 +52,8 @@ static bool validate_generic(const char *s, size_t n)
 
 	if (n && (s[0] == '/' || s[0] == '.' || s[0] == '~'))
 		return false;
+	if (memmem(s, n, "://", 3))
+		return false; /* a URL: its credentials are secret.url-credentials' */
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		digit |= isdigit(c) != 0;
@@ -68,6 +71,25 @@ static bool validate_generic(const char *s, size_t n)
 	if (dots >= 2 && symbols == dots && !digit)
 		return false;
 	return shannon_entropy(s, n) >= 3.0;
+}
+
+/* PKCS#12 is DER: a SEQUENCE (0x30) with a long-form length; JKS and
+ * JCEKS have magic numbers. The extension must agree, so that any DER
+ * file (a certificate) is not taken for a keystore. */
+static bool match_keystore(const char *path, const char *data, size_t len)
+{
+	const unsigned char *d = (const unsigned char *)data;
+	const char *dot = path ? strrchr(path, '.') : NULL;
+
+	if (!dot || len < 64)
+		return false;
+	if ((strcasecmp(dot, ".p12") == 0 || strcasecmp(dot, ".pfx") == 0) && d[0] == 0x30 &&
+	    (d[1] == 0x80 || d[1] == 0x82 || d[1] == 0x83))
+		return true;
+	if (strcasecmp(dot, ".jks") == 0 || strcasecmp(dot, ".keystore") == 0 || strcasecmp(dot, ".jceks") == 0)
+		return (d[0] == 0xfe && d[1] == 0xed && d[2] == 0xfe && d[3] == 0xed) ||
+		       (d[0] == 0xce && d[1] == 0xce && d[2] == 0xce && d[3] == 0xce);
+	return false;
 }
 
 #define SECRET_RULE(ID, TITLE, SEV, DESC) \
@@ -131,7 +153,8 @@ const struct secret_pattern secret_patterns[] = {
 	 .regex = "\\b(gho_[A-Za-z0-9]{36})\\b", .keywords = {"gho_"}, .secret_group = 1, .min_entropy = 3.0},
 	{SECRET_RULE("secret.github-app-token", "GitHub App token", SEV_HIGH,
 		     "A GitHub App user-to-server (ghu_) or installation (ghs_) token."),
-	 .regex = "\\b((?:ghu|ghs)_[A-Za-z0-9]{36})\\b", .keywords = {"ghu_", "ghs_"}, .secret_group = 1,
+	 .regex = "\\b((?:ghu|ghs)_[A-Za-z0-9]{36}|ghs_\\d+_eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+)(?![A-Za-z0-9_-])",
+	 .keywords = {"ghu_", "ghs_"}, .secret_group = 1,
 	 .min_entropy = 3.0},
 	{SECRET_RULE("secret.github-refresh-token", "GitHub refresh token", SEV_HIGH,
 		     "A GitHub App refresh token (ghr_)."),
@@ -152,7 +175,7 @@ const struct secret_pattern secret_patterns[] = {
 	{SECRET_RULE("secret.npmrc-auth-token", "Registry token in .npmrc", SEV_HIGH,
 		     "An _authToken (or _auth / _password) for a package registry in an .npmrc-style line."),
 	 .regex = "(?i)(?:^|\\s)(?://[^\\s:]*/?:)?_(?:authToken|auth|password)\\s*=\\s*['\"]?([^\\s'\"]{8,})",
-	 .keywords = {"_authtoken", "_auth", "_password"}, .secret_group = 1, .min_entropy = 2.5},
+	 .keywords = {"_authtoken", "_auth", "_password"}, .secret_group = 1},
 	{SECRET_RULE("secret.pypi-token", "PyPI upload token", SEV_HIGH,
 		     "A PyPI API token (pypi-AgEIcHlwaS5vcmc...): upload rights to the owner's projects."),
 	 .regex = "\\b(pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,})(?![A-Za-z0-9_-])", .keywords = {"pypi-ageichlwas5vcmc"},
@@ -186,8 +209,8 @@ const struct secret_pattern secret_patterns[] = {
 	{SECRET_RULE("secret.shopify-token", "Shopify access token", SEV_HIGH,
 		     "A Shopify admin API, custom app, private app or shared secret token (shpat_, shpca_, "
 		     "shppa_, shpss_)."),
-	 .regex = "\\b(shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})\\b", .keywords = {"shpat_", "shpca_", "shppa_", "shpss_"},
-	 .secret_group = 1},
+	 .regex = "\\b(shp(?:at|ca|pa|ss)_[A-Za-z0-9]{32,64})\\b", .keywords = {"shpat_", "shpca_", "shppa_", "shpss_"},
+	 .secret_group = 1, .min_entropy = 3.0},
 	{SECRET_RULE("secret.discord-bot-token", "Discord bot token", SEV_HIGH,
 		     "A Discord bot token near a Discord-named setting."),
 	 .regex = "(?i:discord)[\\s\\S]{0,80}?\\b([MNO][A-Za-z\\d_-]{23,27}\\.[A-Za-z\\d_-]{6,7}\\.[A-Za-z\\d_-]{27,40})\\b",
@@ -226,8 +249,12 @@ const struct secret_pattern secret_patterns[] = {
 	{SECRET_RULE("secret.url-credentials", "Password in a URL", SEV_HIGH,
 		     "A URL carrying a user name and password (scheme://user:password@host): database URLs, "
 		     "registry and git remotes."),
-	 .regex = "\\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\\s:/@'\"`<>]{1,100}:([^\\s:/@'\"`<>]{3,100})@[A-Za-z0-9.-]+",
-	 .keywords = {"://"}, .secret_group = 1, .allowlist = "^(?:\\*+|x+|password|passwd|pass|secret|pwd|\\$.*|%[0-9A-F]{2}.*)$"},
+	 .regex = "\\b[A-Za-z][A-Za-z0-9+.-]{1,20}://(?:([A-Za-z0-9_]{20,100}):x-oauth-basic|[^\\s:/@'\"`<>]{1,100}:"
+		  "([^\\s:/@'\"`<>]{4,100}))@[A-Za-z0-9.-]+",
+	 .keywords = {"://"}, .secret_group = 1, .min_entropy = 1.5,
+	 /* a password that names itself (password, mypassword, pass123) is documentation */
+	 .allowlist = "(?i)^(?:\\*+|x+|(?:my|your|the|some|example|test|dummy|fake|sample|default)?[-_]?"
+		      "(?:password|passwd|pass|pwd|secret|token)\\d*|\\$.*|%[0-9A-F]{2}.*)$"},
 	{SECRET_RULE("secret.netrc-password", "Password in a netrc entry", SEV_HIGH,
 		     "A machine/login/password entry as in ~/.netrc: credentials that curl, git and ftp send "
 		     "automatically."),
@@ -280,6 +307,54 @@ const struct secret_pattern secret_patterns[] = {
 		     "A PuTTY .ppk private key file."),
 	 .regex = "(PuTTY-User-Key-File-\\d: [\\s\\S]{20,}?Private-Lines: \\d+[\\s\\S]{20,}?Private-MAC: [0-9a-f]+)",
 	 .keywords = {"putty-user-key-file"}, .secret_group = 1},
+	/* --- more issuers' token formats --- */
+	{SECRET_RULE("secret.docker-hub-token", "Docker Hub access token", SEV_HIGH,
+		     "A Docker Hub personal access token (dckr_pat_): pushes and pulls as the account."),
+	 .regex = "\\b(dckr_pat_[A-Za-z0-9_-]{27,})(?![A-Za-z0-9_-])", .keywords = {"dckr_pat_"}, .secret_group = 1,
+	 .min_entropy = 3.0},
+	{SECRET_RULE("secret.groq-api-key", "Groq API key", SEV_HIGH, "A Groq API key (gsk_)."),
+	 .regex = "\\b(gsk_[A-Za-z0-9]{52})\\b", .keywords = {"gsk_"}, .secret_group = 1, .min_entropy = 3.0},
+	{SECRET_RULE("secret.huggingface-token", "Hugging Face access token", SEV_HIGH,
+		     "A Hugging Face user (hf_) or organisation (api_org_) access token."),
+	 .regex = "\\b((?:hf_|api_org_)[A-Za-z]{34})\\b", .keywords = {"hf_", "api_org_"}, .secret_group = 1,
+	 .min_entropy = 3.0},
+	{SECRET_RULE("secret.onepassword-service-token", "1Password service account token", SEV_CRITICAL,
+		     "A 1Password service account token (ops_eyJ...): reads every vault the account can see."),
+	 .regex = "\\b(ops_eyJ[A-Za-z0-9+/=_-]{200,})", .keywords = {"ops_eyj"}, .secret_group = 1},
+	{SECRET_RULE("secret.tailscale-key", "Tailscale key", SEV_HIGH,
+		     "A Tailscale auth, API, OAuth client, SCIM or webhook key (tskey-): joins devices to the "
+		     "tailnet or administers it."),
+	 .regex = "(tskey-[a-z]+-[A-Za-z0-9]{6,}-[A-Za-z0-9]{10,})(?![A-Za-z0-9])", .keywords = {"tskey-"},
+	 .secret_group = 1, .min_entropy = 3.0},
+	{SECRET_RULE("secret.notion-token", "Notion integration token", SEV_HIGH,
+		     "A Notion internal integration token (ntn_, or the older secret_ form)."),
+	 .regex = "\\b(ntn_\\d{11}[A-Za-z0-9]{35}|secret_[A-Za-z0-9]{43})\\b", .keywords = {"ntn_", "secret_"},
+	 .secret_group = 1, .min_entropy = 3.0},
+	{SECRET_RULE("secret.vercel-token", "Vercel token", SEV_HIGH,
+		     "A Vercel personal, integration, app, refresh or API token (vcp_, vci_, vca_, vcr_, vck_)."),
+	 .regex = "\\b(vc[pikra]_[A-Za-z0-9]{24,})\\b", .keywords = {"vcp_", "vci_", "vca_", "vcr_", "vck_"},
+	 .secret_group = 1, .min_entropy = 3.0},
+	{SECRET_RULE("secret.grafana-token", "Grafana token", SEV_HIGH,
+		     "A Grafana Cloud API token (glc_) or service account token (glsa_)."),
+	 .regex = "\\b(glc_[A-Za-z0-9+/]{32,400}={0,2}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8})(?![A-Za-z0-9+/=_])",
+	 .keywords = {"glc_", "glsa_"}, .secret_group = 1, .min_entropy = 3.0},
+	{SECRET_RULE("secret.cloudflare-token", "Cloudflare API token or key", SEV_HIGH,
+		     "A Cloudflare account or user API token (cfat_, cfut_: 40 characters and an 8-hex checksum) or "
+		     "global API key (cfk_)."),
+	 .regex = "\\b((?:cfat|cfut)_[A-Za-z0-9]{40}[a-f0-9]{8}|cfk_[A-Za-z0-9]{37,40})\\b", .keywords = {"cfat_", "cfut_", "cfk_"},
+	 .secret_group = 1, .min_entropy = 3.0},
+	{SECRET_RULE("secret.linear-api-key", "Linear API key", SEV_HIGH, "A Linear personal API key (lin_api_)."),
+	 .regex = "\\b(lin_api_[A-Za-z0-9]{40})\\b", .keywords = {"lin_api_"}, .secret_group = 1, .min_entropy = 3.0},
+	{SECRET_RULE("secret.figma-token", "Figma access token", SEV_HIGH, "A Figma personal access token (figd_)."),
+	 .regex = "\\b(figd_[A-Za-z0-9_-]{40,})(?![A-Za-z0-9_-])", .keywords = {"figd_"}, .secret_group = 1,
+	 .min_entropy = 3.0},
+	{SECRET_RULE("secret.databricks-token", "Databricks access token", SEV_HIGH,
+		     "A Databricks personal access token (dapi followed by 32 hex characters)."),
+	 .regex = "\\b(dapi[a-fA-F0-9]{32}(?:-\\d)?)\\b", .keywords = {"dapi"}, .secret_group = 1, .min_entropy = 3.0},
+	{SECRET_RULE("secret.keystore-file", "Private key keystore file", SEV_HIGH,
+		     "A PKCS#12 (.p12, .pfx) or Java keystore (.jks, .keystore, JCEKS) file: private keys behind "
+		     "a password that is often weak or stored nearby, and crackable offline."),
+	 .file_match = match_keystore},
 	/* --- generic assignments, gated by entropy and shape --- */
 	{SECRET_RULE("secret.generic-password", "Password assigned in configuration or code", SEV_MEDIUM,
 		     "A password-named setting or variable (password, passwd, pwd) assigned a literal value "

@@ -120,7 +120,7 @@ bool secret_value_is_placeholder(const char *value)
 		"example", "changeme", "change_me", "change-me", "replace_me", "replace-me", "replaceme",
 		"placeholder", "your_", "your-", "yourapi", "yoursecret", "yourtoken", "yourpassword",
 		"insert_", "insert-", "fill_in", "fill-in", "fillmein", "put_your", "put-your", "todo",
-		"fixme", "_here", "-here", "dummy", "redacted",
+		"fixme", "_here", "-here", "dummy", "redacted", "replace_with", "replace-with",
 	};
 	size_t len = strlen(value);
 
@@ -135,6 +135,12 @@ bool secret_value_is_placeholder(const char *value)
 	if (value[0] == '<' && value[len - 1] == '>')
 		return true;
 	if (value[0] == '[' && value[len - 1] == ']')
+		return true;
+	/* templates: {name}, {{ name }}, %NAME%, __NAME__ */
+	if (value[0] == '{' && value[len - 1] == '}')
+		return true;
+	if (len > 2 && ((value[0] == '%' && value[len - 1] == '%') ||
+			(len > 4 && str_starts_with(value, "__") && str_ends_with(value, "__"))))
 		return true;
 	return all_same_char(value, 'x', 3) || all_same_char(value, '0', 6) || is_masked(value);
 }

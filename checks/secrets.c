@@ -108,6 +108,8 @@ static int compile_rule(struct secrets_engine *e, struct compiled_rule *c, const
 	char why[300];
 
 	c->p = p;
+	if (p->file_match)
+		return 0;
 	c->re = compile(p->regex, 0, why, sizeof(why));
 	if (!c->re) {
 		snprintf(err, errlen, "secret rule %s: bad regex %s", p->rule.id, why);
@@ -204,6 +206,8 @@ static void find_keywords(struct secrets_engine *e, const char *data, size_t len
 
 static bool rule_may_match(const struct secrets_engine *e, const struct compiled_rule *c, const char *path)
 {
+	if (!c->re)
+		return false; /* a whole-file rule: see run_file_rules */
 	if (c->path_re && (!path || pcre2_match(c->path_re, (PCRE2_SPTR)path, PCRE2_ZERO_TERMINATED, 0,
 						PCRE2_NO_UTF_CHECK, e->md, NULL) < 0))
 		return false;
@@ -230,20 +234,25 @@ static bool allowlisted(const struct compiled_rule *c, pcre2_match_data *md, con
 	return placeholder;
 }
 
-static void add_hit(struct hit_list *l, const struct compiled_rule *c, size_t off, size_t n, const char *data)
+static void append_hit(struct hit_list *l, const struct secret_hit *h)
 {
-	struct secret_hit *h;
-
 	if (l->n == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 16;
 		l->hits = xrealloc(l->hits, l->cap * sizeof(*l->hits));
 	}
-	h = &l->hits[l->n++];
-	memset(h, 0, sizeof(*h));
-	h->pattern = c->p;
-	h->offset = off;
-	h->length = n;
-	sha256_hex(data + off, n, h->hash);
+	l->hits[l->n++] = *h;
+}
+
+static void add_hit(struct hit_list *l, const struct compiled_rule *c, size_t off, size_t n, const char *data)
+{
+	struct secret_hit h;
+
+	memset(&h, 0, sizeof(h));
+	h.pattern = c->p;
+	h.offset = off;
+	h.length = n;
+	sha256_hex(data + off, n, h.hash);
+	append_hit(l, &h);
 }
 
 /* The secret is the rule's group, or when a rule has alternatives, the
@@ -399,32 +408,105 @@ static void check_ignore(const char *data, size_t len, size_t line_start, struct
 				    &h->ignore_reason);
 }
 
-int secrets_find(struct secrets_engine *e, const char *path, const char *data, size_t len, secret_hit_cb cb,
-		 void *ctx)
-{
-	struct hit_list l = {0};
-	struct locator loc = {.data = data, .line = 1};
-	int count;
+#define PRINTABLE_RUN_MIN 8
 
-	if (len > SECRETS_MAX_BYTES)
-		len = SECRETS_MAX_BYTES;
-	if (len == 0 || looks_binary(data, len))
-		return 0;
-	find_keywords(e, data, len);
+/* Runs of at least PRINTABLE_RUN_MIN printable bytes, one per line. */
+static char *printable_runs(const char *data, size_t len, size_t *out_len)
+{
+	char *out = xmalloc(len + 1);
+	size_t n = 0, run_start = 0;
+
+	for (size_t i = 0; i <= len; i++) {
+		unsigned char c = i < len ? (unsigned char)data[i] : 0;
+		if ((c >= 0x20 && c < 0x7f) || c == '\t')
+			continue;
+		if (i - run_start >= PRINTABLE_RUN_MIN) {
+			memcpy(out + n, data + run_start, i - run_start);
+			n += i - run_start;
+			out[n++] = '\n';
+		}
+		run_start = i + 1;
+	}
+	*out_len = n;
+	return out;
+}
+
+static void run_file_rules(struct secrets_engine *e, const char *path, const char *data, size_t len,
+			   struct hit_list *l)
+{
+	for (size_t i = 0; i < e->n_rules; i++) {
+		const struct compiled_rule *c = &e->rules[i];
+		if (c->p->file_match && c->p->file_match(path, data, len))
+			add_hit(l, c, 0, len, data);
+	}
+}
+
+static void run_text_rules(struct secrets_engine *e, const char *path, const char *text, size_t len,
+			   struct hit_list *l)
+{
+	find_keywords(e, text, len);
 	for (size_t i = 0; i < e->n_rules; i++)
 		if (rule_may_match(e, &e->rules[i], path))
-			run_rule(e, &e->rules[i], data, len, &l);
-	resolve_overlaps(&l);
-	for (size_t i = 0; i < l.n; i++) {
-		struct secret_hit *h = &l.hits[i];
-		locate(&loc, h);
-		check_ignore(data, len, loc.line_start, h);
-		h->redacted = redact_secret(data + h->offset, h->length);
+			run_rule(e, &e->rules[i], text, len, l);
+}
+
+static void deliver_hits(struct hit_list *l, const char *text, size_t len, bool binary, int n_file_hits,
+			 secret_hit_cb cb, void *ctx)
+{
+	struct locator loc = {.data = text, .line = 1};
+
+	for (size_t i = 0; i < l->n; i++) {
+		struct secret_hit *h = &l->hits[i];
+		if ((int)i < n_file_hits) {
+			h->in_binary = true;
+			h->redacted = xstrdup("(whole file)");
+		} else {
+			if (binary) {
+				h->in_binary = true;
+			} else {
+				locate(&loc, h);
+				check_ignore(text, len, loc.line_start, h);
+			}
+			h->redacted = redact_secret(text + h->offset, h->length);
+		}
 		cb(h, ctx);
 		free(h->redacted);
 		free(h->ignore_reason);
 	}
-	count = (int)l.n;
+}
+
+int secrets_find(struct secrets_engine *e, const char *path, const char *data, size_t len, secret_hit_cb cb,
+		 void *ctx)
+{
+	struct hit_list files = {0}, l = {0};
+	const char *text = data;
+	char *runs = NULL;
+	size_t text_len = len;
+	bool binary;
+	int count;
+
+	if (len > SECRETS_MAX_BYTES)
+		len = text_len = SECRETS_MAX_BYTES;
+	if (len == 0)
+		return 0;
+	run_file_rules(e, path, data, len, &files);
+	binary = looks_binary(data, len);
+	if (binary) {
+		runs = printable_runs(data, len, &text_len);
+		text = runs;
+	}
+	run_text_rules(e, path, text, text_len, &l);
+	resolve_overlaps(&l);
+	/* whole-file hits first; they are not positions in the text */
+	for (size_t i = 0; i < l.n; i++)
+		append_hit(&files, &l.hits[i]);
+	count = (int)files.n;
+	deliver_hits(&files, text, text_len, binary, count - (int)l.n, cb, ctx);
+	free(files.hits);
 	free(l.hits);
+	if (runs) {
+		secure_zero(runs, text_len);
+		free(runs);
+	}
 	return count;
 }

@@ -35,6 +35,9 @@ struct secret_pattern {
 	/* A last word on a candidate (a base64 auth that must decode to
 	 * user:password); NULL: accepted. */
 	bool (*validate)(const char *secret, size_t len);
+	/* A whole-file rule (a binary keystore): judged on the raw bytes and
+	 * the path instead of a regex; regex is NULL then. */
+	bool (*file_match)(const char *path, const char *data, size_t len);
 };
 
 struct secret_hit {
@@ -43,6 +46,7 @@ struct secret_hit {
 	unsigned line, column; /* 1-based */
 	char hash[SHA256_HEX_LEN + 1];
 	char *redacted;
+	bool in_binary;        /* found in binary content: line and column are 0 */
 	bool ignored;          /* an "assay:ignore RULE reason" comment covers it */
 	char *ignore_reason;   /* its reason, or NULL */
 };
@@ -57,8 +61,9 @@ void secrets_engine_free(struct secrets_engine *e);
 
 /* Scans data[0..len) (at most SECRETS_MAX_BYTES), calling cb once per
  * secret, in order of position. `path` lets path-specific rules apply
- * (.netrc, .pgpass). Binary content is skipped (returns 0). Returns the
- * number of hits, or a negative code. */
+ * (.netrc, .pgpass, keystores). Binary content is searched through its
+ * printable runs, as strings(1) shows them, and its hits have no line.
+ * Returns the number of hits, or a negative code. */
 int secrets_find(struct secrets_engine *e, const char *path, const char *data, size_t len, secret_hit_cb cb,
 		 void *ctx);
 

@@ -146,6 +146,17 @@ static void skip_utf8_bom(struct dotenv_cursor *c)
 	}
 }
 
+/* True when no more errors can be recorded; notes that one was dropped.
+ * Lets callers skip formatting a message that would be thrown away. */
+static bool error_cap_reached(struct dotenv_parser *p)
+{
+	if (p->out->n_errors < DOTENV_MAX_ERRORS)
+		return false;
+	p->out->errors_truncated = true;
+	return true;
+}
+
+/* Records an error unless DOTENV_MAX_ERRORS are already recorded. */
 static void add_error(struct dotenv_parser *p, unsigned line, unsigned column, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
@@ -155,10 +166,8 @@ static void add_error(struct dotenv_parser *p, unsigned line, unsigned column, c
 	struct dotenv_error *e;
 	va_list ap;
 
-	if (f->n_errors >= DOTENV_MAX_ERRORS) {
-		f->errors_truncated = true;
+	if (error_cap_reached(p))
 		return;
-	}
 	if (!f->errors)
 		f->errors = xcalloc(DOTENV_MAX_ERRORS, sizeof(*f->errors));
 	e = &f->errors[f->n_errors++];
@@ -353,6 +362,8 @@ static void report_bad_key_start(struct dotenv_parser *p)
 	unsigned col = column_of(c, c->pos);
 	char what[16];
 
+	if (error_cap_reached(p))
+		return;
 	if (c->buf[c->pos] == '=') {
 		add_error(p, c->line, col, "invalid key name: the key before '=' is missing");
 	} else if (c->buf[c->pos] >= '0' && c->buf[c->pos] <= '9') {
@@ -371,6 +382,8 @@ static void report_bad_separator(struct dotenv_parser *p, bool blanks_before)
 	unsigned col = column_of(c, c->pos);
 	char what[16];
 
+	if (error_cap_reached(p))
+		return;
 	if (blanks_before || cursor_at_line_end(c) || c->buf[c->pos] == ':') {
 		add_error(p, c->line, col, "expected KEY=VALUE: no '=' after the key");
 	} else {

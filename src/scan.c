@@ -108,8 +108,8 @@ static void report_hit(const struct secret_hit *h, void *ctx)
 		.rule = h->pattern->rule.id,
 		.severity = h->pattern->rule.severity,
 		.path = r->path,
-		.line = r->first_line + h->line - 1,
-		.column = h->line == 1 && r->first_line != 1 ? 0 : h->column,
+		.line = h->in_binary ? 0 : r->first_line + h->line - 1,
+		.column = h->in_binary || (h->line == 1 && r->first_line != 1) ? 0 : h->column,
 		.message = msg,
 		.evidence = h->redacted,
 		.secret_hash = h->hash,
@@ -117,7 +117,8 @@ static void report_hit(const struct secret_hit *h, void *ctx)
 		.waived = h->ignored,
 	};
 
-	snprintf(msg, sizeof(msg), "%s in clear text%s%s", h->pattern->rule.title, h->ignored ? " (ignored inline: " : "",
+	snprintf(msg, sizeof(msg), "%s %s%s%s", h->pattern->rule.title, h->in_binary ? "in binary content" : "in clear text",
+		 h->ignored ? " (ignored inline: " : "",
 		 h->ignored ? (h->ignore_reason ? h->ignore_reason : "no reason given") : "");
 	if (h->ignored)
 		strncat(msg, ")", sizeof(msg) - strlen(msg) - 1);
