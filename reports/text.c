@@ -80,6 +80,9 @@ static int print_finding(const struct finding *f, void *ctx)
 	fprintf(t->out, "  %s", f->message);
 	if (f->evidence && *f->evidence)
 		fprintf(t->out, " %s[%s]%s", color(t, DIM), f->evidence, color(t, RESET));
+	if (f->commit)
+		fprintf(t->out, " %s(commit %.12s, %s, %s)%s", color(t, DIM), f->commit, f->author ? f->author : "?",
+			f->date ? f->date : "?", color(t, RESET));
 	if (f->waived)
 		fprintf(t->out, " (waived)");
 	fprintf(t->out, "\n");

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashmap.h"
 #include "util.h"
 
 struct repo {
@@ -20,6 +21,7 @@ struct repo {
 	git_index *index;
 	git_tree *head_tree;
 	char *workdir;
+	char *gitdir;
 	char head_hex[GIT_OID_HEXSZ + 1];
 	bool has_head;
 };
@@ -63,42 +65,6 @@ static char *normalised_workdir(const char *wd)
 	return s;
 }
 
-int repo_open_worktree(const char *dir, struct repo **out, char *err, size_t errlen)
-{
-	struct repo *r = xcalloc(1, sizeof(*r));
-	int rc;
-
-	*out = NULL;
-	git_libgit2_init();
-	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
-	rc = git_repository_open_ext(&r->git, dir, 0, NULL);
-	if (rc == GIT_ENOTFOUND) {
-		rc = -ENOENT;
-		goto fail;
-	}
-	if (rc < 0) {
-		set_git_error(err, errlen, "cannot open git repository");
-		rc = -EIO;
-		goto fail;
-	}
-	if (git_repository_is_bare(r->git) || !git_repository_workdir(r->git)) {
-		rc = -ENOENT;
-		goto fail;
-	}
-	if (git_repository_index(&r->index, r->git) < 0) {
-		set_git_error(err, errlen, "cannot read git index");
-		rc = -EIO;
-		goto fail;
-	}
-	r->workdir = normalised_workdir(git_repository_workdir(r->git));
-	load_head(r);
-	*out = r;
-	return 0;
-fail:
-	repo_close(r);
-	return rc;
-}
-
 void repo_close(struct repo *r)
 {
 	if (!r)
@@ -107,6 +73,7 @@ void repo_close(struct repo *r)
 	git_index_free(r->index);
 	git_repository_free(r->git);
 	free(r->workdir);
+	free(r->gitdir);
 	free(r);
 	git_libgit2_shutdown();
 }
@@ -140,4 +107,436 @@ bool repo_ignores(struct repo *r, const char *path)
 	if (git_ignore_path_is_ignored(&ignored, r->git, path) < 0)
 		return false;
 	return ignored != 0;
+}
+
+/* ---- opening any repository, and history walks ---- */
+
+/* Blobs are read once each, so caching them only costs memory; pack
+ * windows are capped so that resident memory stays flat on big histories. */
+static void limit_libgit2_memory(void)
+{
+	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_BLOB, (size_t)0);
+	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)(32 * 1024 * 1024));
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)(96 * 1024 * 1024));
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)(32 * 1024 * 1024));
+}
+
+int repo_open(const char *dir, struct repo **out, char *err, size_t errlen)
+{
+	struct repo *r = xcalloc(1, sizeof(*r));
+	int rc;
+
+	*out = NULL;
+	git_libgit2_init();
+	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
+	limit_libgit2_memory();
+	rc = git_repository_open_ext(&r->git, dir, 0, NULL);
+	if (rc < 0) {
+		set_git_error(err, errlen, "cannot open git repository");
+		rc = rc == GIT_ENOTFOUND ? -ENOENT : -EIO;
+		goto fail;
+	}
+	if (!git_repository_is_bare(r->git)) {
+		if (git_repository_index(&r->index, r->git) < 0) {
+			set_git_error(err, errlen, "cannot read git index");
+			rc = -EIO;
+			goto fail;
+		}
+		r->workdir = normalised_workdir(git_repository_workdir(r->git));
+	}
+	r->gitdir = normalised_workdir(git_repository_path(r->git));
+	load_head(r);
+	*out = r;
+	return 0;
+fail:
+	repo_close(r);
+	return rc;
+}
+
+const char *repo_gitdir(const struct repo *r)
+{
+	return r->gitdir;
+}
+
+bool repo_is_bare(const struct repo *r)
+{
+	return git_repository_is_bare(r->git) != 0;
+}
+
+/* Per-walk state shared by the three walks. */
+struct walk {
+	struct repo *r;
+	repo_blob_cb cb;
+	repo_progress_cb progress;
+	void *ctx;
+	struct repo_walk_stats *stats;
+	struct hashmap seen;      /* blob ids already handed over */
+	struct hashmap head_blobs; /* blob ids in HEAD's tree */
+	char commit_hex[GIT_OID_HEXSZ + 1];
+	char author[512];
+	char date[32];
+	int rc;
+	/* added lines of the file being collected (range walks) */
+	struct buf added;
+	unsigned *lines;
+	size_t n_lines, cap_lines;
+	char *added_path;
+	bool added_binary;
+};
+
+static void commit_identity(struct walk *w, git_commit *c)
+{
+	const git_signature *a = git_commit_author(c);
+
+	git_oid_tostr(w->commit_hex, sizeof(w->commit_hex), git_commit_id(c));
+	snprintf(w->author, sizeof(w->author), "%s <%s>", a && a->name ? a->name : "?", a && a->email ? a->email : "?");
+	format_iso8601(a ? (time_t)a->when.time : 0, w->date);
+}
+
+static int collect_head_blob(const char *root, const git_tree_entry *e, void *payload)
+{
+	struct walk *w = payload;
+	char hex[GIT_OID_HEXSZ + 1];
+
+	(void)root;
+	if (git_tree_entry_type(e) == GIT_OBJECT_BLOB) {
+		git_oid_tostr(hex, sizeof(hex), git_tree_entry_id(e));
+		hashmap_put(&w->head_blobs, hex, w);
+	}
+	return 0;
+}
+
+static void walk_init(struct walk *w, struct repo *r, repo_blob_cb cb, repo_progress_cb progress, void *ctx,
+		      struct repo_walk_stats *stats)
+{
+	memset(w, 0, sizeof(*w));
+	w->r = r;
+	w->cb = cb;
+	w->progress = progress;
+	w->ctx = ctx;
+	w->stats = stats;
+	memset(stats, 0, sizeof(*stats));
+	stats->shallow = git_repository_is_shallow(r->git) == 1;
+	hashmap_init(&w->seen);
+	hashmap_init(&w->head_blobs);
+	buf_init(&w->added);
+	if (r->head_tree)
+		git_tree_walk(r->head_tree, GIT_TREEWALK_PRE, collect_head_blob, w);
+}
+
+static void walk_free(struct walk *w)
+{
+	hashmap_free(&w->seen, NULL);
+	hashmap_free(&w->head_blobs, NULL);
+	if (w->added.data)
+		secure_zero(w->added.data, w->added.len);
+	buf_free(&w->added);
+	free(w->lines);
+	free(w->added_path);
+}
+
+/* Hands one whole blob over, unless it was handed over before. */
+static int hand_over_blob(struct walk *w, const git_oid *id, const char *path)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	git_blob *blob = NULL;
+	struct repo_blob b = {0};
+	git_object_size_t size;
+
+	git_oid_tostr(hex, sizeof(hex), id);
+	if (hashmap_contains(&w->seen, hex))
+		return 0;
+	hashmap_put(&w->seen, hex, w);
+	if (git_blob_lookup(&blob, w->r->git, id) < 0)
+		return 0; /* missing object (a shallow or partial clone): nothing to read */
+	size = git_blob_rawsize(blob);
+	if (size > REPO_MAX_BLOB) {
+		w->stats->oversized++;
+		size = REPO_MAX_BLOB;
+	}
+	b.path = path;
+	b.data = git_blob_rawcontent(blob);
+	b.len = (size_t)size;
+	b.commit = w->commit_hex;
+	b.author = w->author;
+	b.date = w->date;
+	b.at_head = hashmap_contains(&w->head_blobs, hex);
+	b.binary = git_blob_is_binary(blob) != 0;
+	w->stats->blobs++;
+	w->rc = w->cb(&b, w->ctx);
+	git_blob_free(blob);
+	return w->rc;
+}
+
+/* The first parent's tree, or NULL for a root commit. A shallow clone's
+ * boundary commit has no parent object: it is read as a root, so that
+ * everything it holds is scanned. */
+static void tree_of_parent(git_commit *c, git_tree **out)
+{
+	git_commit *parent = NULL;
+
+	*out = NULL;
+	if (git_commit_parentcount(c) == 0 || git_commit_parent(&parent, c, 0) < 0)
+		return;
+	if (git_commit_tree(out, parent) < 0)
+		*out = NULL;
+	git_commit_free(parent);
+}
+
+static int hand_over_commit_blobs(struct walk *w, git_commit *c)
+{
+	git_tree *tree = NULL, *parent_tree = NULL;
+	git_diff *diff = NULL;
+	git_diff_options opts;
+	int rc;
+
+	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
+	opts.flags = GIT_DIFF_SKIP_BINARY_CHECK;
+	rc = git_commit_tree(&tree, c);
+	if (rc == 0)
+		tree_of_parent(c, &parent_tree);
+	if (rc == 0)
+		rc = git_diff_tree_to_tree(&diff, w->r->git, parent_tree, tree, &opts);
+	for (size_t i = 0; rc == 0 && i < git_diff_num_deltas(diff); i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+		if (d->status == GIT_DELTA_DELETED || git_oid_is_zero(&d->new_file.id))
+			continue;
+		if (d->new_file.mode == GIT_FILEMODE_COMMIT || d->new_file.mode == GIT_FILEMODE_LINK)
+			continue; /* submodules and links hold no content of ours */
+		rc = hand_over_blob(w, &d->new_file.id, d->new_file.path);
+	}
+	git_diff_free(diff);
+	git_tree_free(parent_tree);
+	git_tree_free(tree);
+	return rc < 0 && !w->rc ? 0 : w->rc;
+}
+
+static int start_revwalk(struct repo *r, git_revwalk **walk, char *err, size_t errlen)
+{
+	int rc = git_revwalk_new(walk, r->git);
+
+	if (rc == 0) {
+		git_revwalk_sorting(*walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE);
+		/* every ref: branches, tags, remotes, notes, stashes */
+		rc = git_revwalk_push_glob(*walk, "*");
+		if (rc == 0 && r->has_head)
+			rc = git_revwalk_push_head(*walk);
+	}
+	if (rc < 0)
+		set_git_error(err, errlen, "cannot walk the history");
+	return rc < 0 ? -EIO : 0;
+}
+
+int repo_walk_history(struct repo *r, repo_blob_cb cb, repo_progress_cb progress, void *ctx,
+		      struct repo_walk_stats *stats, char *err, size_t errlen)
+{
+	git_revwalk *revwalk = NULL;
+	struct walk w;
+	git_oid id;
+	int rc;
+
+	walk_init(&w, r, cb, progress, ctx, stats);
+	rc = start_revwalk(r, &revwalk, err, errlen);
+	while (rc == 0 && git_revwalk_next(&id, revwalk) == 0) {
+		git_commit *c = NULL;
+		if (git_commit_lookup(&c, r->git, &id) < 0)
+			continue;
+		commit_identity(&w, c);
+		stats->commits++;
+		rc = hand_over_commit_blobs(&w, c);
+		git_commit_free(c);
+		if (progress)
+			progress(stats->commits, stats->blobs, ctx);
+	}
+	git_revwalk_free(revwalk);
+	walk_free(&w);
+	return rc;
+}
+
+/* ---- range walks: added lines ---- */
+
+static int flush_added(struct walk *w)
+{
+	struct repo_blob b = {0};
+
+	if (!w->added_path || (!w->added.len && !w->added_binary))
+		goto out;
+	b.path = w->added_path;
+	b.data = w->added.data ? w->added.data : "";
+	b.len = w->added.len;
+	b.lines = w->lines;
+	b.n_lines = w->n_lines;
+	b.commit = w->commit_hex;
+	b.author = w->author;
+	b.date = w->date;
+	w->stats->blobs++;
+	w->rc = w->cb(&b, w->ctx);
+out:
+	if (w->added.data)
+		secure_zero(w->added.data, w->added.len);
+	buf_reset(&w->added);
+	w->n_lines = 0;
+	free(w->added_path);
+	w->added_path = NULL;
+	w->added_binary = false;
+	return w->rc;
+}
+
+static int on_file(const git_diff_delta *d, float progress, void *payload)
+{
+	struct walk *w = payload;
+
+	(void)progress;
+	if (flush_added(w))
+		return w->rc;
+	w->added_path = xstrdup(d->new_file.path);
+	if ((d->flags & GIT_DIFF_FLAG_BINARY) && d->status != GIT_DELTA_DELETED) {
+		/* a binary file (a keystore, say) is read whole */
+		free(w->added_path);
+		w->added_path = NULL;
+		return hand_over_blob(w, &d->new_file.id, d->new_file.path);
+	}
+	return 0;
+}
+
+static int on_line(const git_diff_delta *d, const git_diff_hunk *h, const git_diff_line *l, void *payload)
+{
+	struct walk *w = payload;
+
+	(void)d;
+	(void)h;
+	if (l->origin != GIT_DIFF_LINE_ADDITION || w->added.len + l->content_len > REPO_MAX_BLOB)
+		return 0;
+	buf_append(&w->added, l->content, l->content_len);
+	if (!l->content_len || l->content[l->content_len - 1] != '\n')
+		buf_putc(&w->added, '\n');
+	if (w->n_lines == w->cap_lines) {
+		w->cap_lines = w->cap_lines ? w->cap_lines * 2 : 256;
+		w->lines = xrealloc(w->lines, w->cap_lines * sizeof(*w->lines));
+	}
+	w->lines[w->n_lines++] = (unsigned)l->new_lineno;
+	return 0;
+}
+
+static int hand_over_added_lines(struct walk *w, git_commit *c)
+{
+	git_tree *tree = NULL, *parent_tree = NULL;
+	git_diff *diff = NULL;
+	git_diff_options opts;
+	int rc;
+
+	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
+	opts.context_lines = 0;
+	rc = git_commit_tree(&tree, c);
+	if (rc == 0)
+		tree_of_parent(c, &parent_tree);
+	if (rc == 0)
+		rc = git_diff_tree_to_tree(&diff, w->r->git, parent_tree, tree, &opts);
+	if (rc == 0)
+		git_diff_foreach(diff, on_file, NULL, NULL, on_line, w);
+	if (!w->rc)
+		flush_added(w);
+	git_diff_free(diff);
+	git_tree_free(parent_tree);
+	git_tree_free(tree);
+	return w->rc;
+}
+
+static int parse_range(struct repo *r, const char *range, git_revwalk *walk, char *err, size_t errlen)
+{
+	const char *dots = strstr(range, "..");
+	char *base = dots ? xstrndup(range, (size_t)(dots - range)) : xstrdup(range);
+	const char *tip = dots ? dots + 2 : "HEAD";
+	git_object *b = NULL, *t = NULL;
+	int rc = 0;
+
+	if (git_revparse_single(&b, r->git, base) < 0) {
+		snprintf(err, errlen, "--diff: unknown revision '%s'", base);
+		rc = -EINVAL;
+	} else if (git_revparse_single(&t, r->git, *tip ? tip : "HEAD") < 0) {
+		snprintf(err, errlen, "--diff: unknown revision '%s'", tip);
+		rc = -EINVAL;
+	} else if (git_revwalk_push(walk, git_object_id(t)) < 0 || git_revwalk_hide(walk, git_object_id(b)) < 0) {
+		set_git_error(err, errlen, "--diff: cannot walk the range");
+		rc = -EINVAL;
+	}
+	git_object_free(b);
+	git_object_free(t);
+	free(base);
+	return rc;
+}
+
+int repo_check_range(struct repo *r, const char *range, char *err, size_t errlen)
+{
+	git_revwalk *walk = NULL;
+	int rc = git_revwalk_new(&walk, r->git) < 0 ? -EIO : parse_range(r, range, walk, err, errlen);
+
+	git_revwalk_free(walk);
+	return rc;
+}
+
+int repo_walk_range(struct repo *r, const char *range, repo_blob_cb cb, repo_progress_cb progress, void *ctx,
+		    struct repo_walk_stats *stats, char *err, size_t errlen)
+{
+	git_revwalk *revwalk = NULL;
+	struct walk w;
+	git_oid id;
+	int rc;
+
+	walk_init(&w, r, cb, progress, ctx, stats);
+	rc = git_revwalk_new(&revwalk, r->git) < 0 ? -EIO : 0;
+	if (rc == 0) {
+		git_revwalk_sorting(revwalk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE);
+		rc = parse_range(r, range, revwalk, err, errlen);
+	}
+	while (rc == 0 && git_revwalk_next(&id, revwalk) == 0) {
+		git_commit *c = NULL;
+		if (git_commit_lookup(&c, r->git, &id) < 0)
+			continue;
+		commit_identity(&w, c);
+		stats->commits++;
+		rc = hand_over_added_lines(&w, c);
+		git_commit_free(c);
+		if (progress)
+			progress(stats->commits, stats->blobs, ctx);
+	}
+	git_revwalk_free(revwalk);
+	walk_free(&w);
+	return rc;
+}
+
+/* ---- HEAD's tree ---- */
+
+static int hand_over_head_entry(const char *root, const git_tree_entry *e, void *payload)
+{
+	struct walk *w = payload;
+	char *path;
+	int rc;
+
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB || git_tree_entry_filemode(e) == GIT_FILEMODE_LINK)
+		return 0;
+	path = xasprintf("%s%s", root, git_tree_entry_name(e));
+	rc = hand_over_blob(w, git_tree_entry_id(e), path);
+	free(path);
+	return rc ? -1 : 0;
+}
+
+int repo_walk_head(struct repo *r, repo_blob_cb cb, void *ctx, struct repo_walk_stats *stats, char *err,
+		   size_t errlen)
+{
+	git_commit *head = NULL;
+	struct walk w;
+	git_oid id;
+
+	walk_init(&w, r, cb, NULL, ctx, stats);
+	if (r->head_tree && git_oid_fromstr(&id, r->head_hex) == 0 && git_commit_lookup(&head, r->git, &id) == 0) {
+		commit_identity(&w, head);
+		stats->commits = 1;
+		git_tree_walk(r->head_tree, GIT_TREEWALK_PRE, hand_over_head_entry, &w);
+	} else if (!r->has_head) {
+		snprintf(err, errlen, "the repository has no commit yet");
+	}
+	git_commit_free(head);
+	walk_free(&w);
+	return w.rc;
 }

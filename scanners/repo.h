@@ -1,7 +1,9 @@
 /*
- * Git repositories, through libgit2 (its one home). For now: the work tree
- * that contains a scan root, which files it tracks (index or HEAD) and
- * which its ignore rules cover. History scanning grows here.
+ * Git repositories, through libgit2 (its one home): the work tree that
+ * contains a scan root (which files it tracks, which its ignore rules
+ * cover), and the walks over history that hand blobs and added lines to
+ * the secrets engine: every commit reachable from all refs, the commits of
+ * a pull request's range, or HEAD's tree of a bare repository.
  */
 #ifndef ASSAY_REPO_H
 #define ASSAY_REPO_H
@@ -11,11 +13,6 @@
 
 struct repo;
 
-/* Opens the git work tree containing `dir` (searching upwards). Returns
- * -ENOENT when `dir` is in no work tree (or only in a bare repository),
- * another negative code with a reason in err when the repository is
- * broken. */
-int repo_open_worktree(const char *dir, struct repo **out, char *err, size_t errlen);
 void repo_close(struct repo *r);
 
 /* The work tree's root, realpath'd, without a trailing slash. */
@@ -28,5 +25,55 @@ void repo_tracking(struct repo *r, const char *path, bool *in_index, bool *in_he
 /* True when the ignore rules (.gitignore files, info/exclude, the
  * configured excludes file) match the path, whether or not it is tracked. */
 bool repo_ignores(struct repo *r, const char *path);
+
+/* Opens the repository at or above `dir`: a work tree or a bare one. */
+int repo_open(const char *dir, struct repo **out, char *err, size_t errlen);
+bool repo_is_bare(const struct repo *r);
+/* The repository's git directory, realpath'd, without a trailing slash. */
+const char *repo_gitdir(const struct repo *r);
+
+/* What a history walk hands over: a blob's content, or the lines one
+ * commit added to one file, and where it came from. */
+struct repo_blob {
+	const char *path;      /* in the commit's tree */
+	const char *data;
+	size_t len;
+	/* When data holds added lines only: its line i (0-based) is line
+	 * lines[i] of the file. NULL when data is the whole file. */
+	const unsigned *lines;
+	size_t n_lines;
+	const char *commit;    /* hex id */
+	const char *author;    /* "Name <email>" */
+	const char *date;      /* author date, ISO 8601 UTC */
+	bool at_head;          /* this blob is in HEAD's tree */
+	bool binary;
+};
+
+typedef int (*repo_blob_cb)(const struct repo_blob *b, void *ctx);
+typedef void (*repo_progress_cb)(unsigned commits, unsigned blobs, void *ctx);
+
+struct repo_walk_stats {
+	unsigned commits;
+	unsigned blobs;       /* distinct blobs (or files with added lines) handed over */
+	unsigned oversized;   /* blobs over REPO_MAX_BLOB, read up to it */
+	bool shallow;         /* the clone's history is cut off */
+};
+
+#define REPO_MAX_BLOB (10 * 1024 * 1024)
+
+/* Every commit reachable from any ref (and HEAD), oldest first; each
+ * distinct blob that a commit adds or changes is handed over once, whole,
+ * with the first commit that brought it. */
+int repo_walk_history(struct repo *r, repo_blob_cb cb, repo_progress_cb progress, void *ctx,
+		      struct repo_walk_stats *stats, char *err, size_t errlen);
+/* The commits in `range` ("BASE" meaning BASE..HEAD, or "BASE..TIP"),
+ * oldest first: the lines each one added, file by file. */
+int repo_walk_range(struct repo *r, const char *range, repo_blob_cb cb, repo_progress_cb progress, void *ctx,
+		    struct repo_walk_stats *stats, char *err, size_t errlen);
+/* Checks that a range names revisions of this repository. */
+int repo_check_range(struct repo *r, const char *range, char *err, size_t errlen);
+/* Every blob of HEAD's tree, whole (a bare repository's current state). */
+int repo_walk_head(struct repo *r, repo_blob_cb cb, void *ctx, struct repo_walk_stats *stats, char *err,
+		   size_t errlen);
 
 #endif

@@ -14,7 +14,7 @@
 #include "store.h"
 #include "util.h"
 
-enum { OPT_DB = 256, OPT_FAIL_ON, OPT_NO_COLOR };
+enum { OPT_DB = 256, OPT_FAIL_ON, OPT_NO_COLOR, OPT_HISTORY, OPT_DIFF };
 
 static const struct option scan_options[] = {
 	{"output", required_argument, NULL, 'o'},
@@ -22,6 +22,8 @@ static const struct option scan_options[] = {
 	{"db", required_argument, NULL, OPT_DB},
 	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
 	{"no-color", no_argument, NULL, OPT_NO_COLOR},
+	{"history", no_argument, NULL, OPT_HISTORY},
+	{"diff", required_argument, NULL, OPT_DIFF},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -79,6 +81,12 @@ int cmd_scan(int argc, char **argv)
 		case OPT_NO_COLOR:
 			no_color = true;
 			break;
+		case OPT_HISTORY:
+			req.history = true;
+			break;
+		case OPT_DIFF:
+			req.diff_range = optarg;
+			break;
 		case 'q':
 			req.quiet = true;
 			break;
@@ -88,6 +96,8 @@ int cmd_scan(int argc, char **argv)
 			return cli_bad_option("scan", argv, c);
 		}
 	}
+	if (req.history && req.diff_range)
+		return cli_usage_error("scan", "--history and --diff do not go together: --diff scans only the range");
 	status = cli_resolve_outputs("scan", &outputs, format_opt, &stdout_format, formats);
 	if (status != EXIT_OK)
 		return status;

@@ -12,11 +12,16 @@ static int cmd_help(int argc, char **argv);
 
 const struct command commands[] = {
 	{"scan", cmd_scan, "scan [OPTIONS] [TARGET...]",
-	 "Scan directories, git work trees or files (default: .), store the run, print the text report.\n"
+	 "Scan directories, git work trees, bare repositories or files (default: .), store the\n"
+	 "run, print the text report.\n"
 	 "  -o, --output FILE     also write a report; format from the extension (.json, .txt)\n"
 	 "                        or from --format; repeatable\n"
 	 "  -f, --format FORMAT   text or json: the format of standard output and of -o files\n"
 	 "                        whose extension says nothing\n"
+	 "      --history         also scan every commit reachable from all refs for secrets;\n"
+	 "                        a secret removed since is git.secret-in-history\n"
+	 "      --diff BASE[..TIP]  only what the commits after BASE (up to TIP, default HEAD)\n"
+	 "                        added: for pull requests\n"
 	 "      --fail-on SEV     exit 1 when an unwaived finding is at or above SEV\n"
 	 "                        (info, low, medium, high, critical, none; default high)\n"
 	 "      --db FILE         the store (default $ASSAY_DB, else .assay/assay.db)\n"

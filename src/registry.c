@@ -14,6 +14,7 @@ static const struct rule_family *const families[] = {
 	&assay_rule_family,
 	&env_rule_family,
 	&secret_rule_family,
+	&git_rule_family,
 };
 
 static const struct rule *family_rule(const struct rule_family *f, size_t i)

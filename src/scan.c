@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 
 #include "checks.h"
+#include "git_checks.h"
+#include "history.h"
 #include "repo.h"
 #include "scanners.h"
 #include "store.h"
@@ -117,6 +119,15 @@ static void report_hit(const struct secret_hit *h, void *ctx)
 		.waived = h->ignored,
 	};
 
+	const struct git_secret *g = r->s->target && r->s->target->history
+					     ? git_history_claim(r->s->target->history, h->pattern->rule.id, h->hash)
+					     : NULL;
+
+	if (g) {
+		f.commit = g->commit;
+		f.author = g->author;
+		f.date = g->date;
+	}
 	snprintf(msg, sizeof(msg), "%s %s%s%s", h->pattern->rule.title, h->in_binary ? "in binary content" : "in clear text",
 		 h->ignored ? " (ignored inline: " : "",
 		 h->ignored ? (h->ignore_reason ? h->ignore_reason : "no reason given") : "");
@@ -180,6 +191,28 @@ static int stat_target(const char *arg, struct stat *st, char *err, size_t errle
 	return 0;
 }
 
+/* --history and --diff need a repository, and --diff a range in it. */
+static int check_git_target(const struct scan_request *req, const char *path, char *err, size_t errlen)
+{
+	const char *option = req->diff_range ? "--diff" : "--history";
+	struct repo *r = NULL;
+	char why[256] = "";
+	char *dir = NULL;
+	struct stat st;
+	int rc;
+
+	if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode))
+		path = dir = dir_of(path);
+	rc = repo_open(path, &r, why, sizeof(why));
+	if (rc < 0)
+		snprintf(err, errlen, "%s needs a git repository, and '%s' is not in one", option, path);
+	else if (req->diff_range)
+		rc = repo_check_range(r, req->diff_range, err, errlen);
+	repo_close(r);
+	free(dir);
+	return rc < 0 ? -EINVAL : 0;
+}
+
 int scan_check_targets(const struct scan_request *req, char *err, size_t errlen)
 {
 	struct stat st;
@@ -188,6 +221,8 @@ int scan_check_targets(const struct scan_request *req, char *err, size_t errlen)
 		int rc = stat_target(req->targets[i], &st, err, errlen);
 		if (rc < 0)
 			return rc;
+		if ((req->history || req->diff_range) && check_git_target(req, req->targets[i], err, errlen) < 0)
+			return -EINVAL;
 	}
 	return 0;
 }
@@ -211,15 +246,34 @@ static char *repo_prefix_of(const struct repo *r, const char *root)
 	return xasprintf("%s/", real + n + 1);
 }
 
+/* A bare repository is a target of its own when it is the directory
+ * named; a directory inside one (or inside .git) is walked as plain files. */
+static bool is_the_bare_repository(const struct repo *r, const char *root)
+{
+	char real[PATH_MAX];
+
+	return repo_is_bare(r) && realpath(root, real) && strcmp(real, repo_gitdir(r)) == 0;
+}
+
 static void target_attach_repo(struct scan *s, struct scan_target *t)
 {
 	char err[512] = "";
-	int rc = repo_open_worktree(t->root, &t->repo, err, sizeof(err));
+	int rc = repo_open(t->root, &t->repo, err, sizeof(err));
 
 	if (rc == -ENOENT)
 		return;
 	if (rc < 0) {
 		scan_notice(s, "warning", t->locator, "%s; git checks skipped", err);
+		return;
+	}
+	if (repo_is_bare(t->repo)) {
+		t->bare = !t->file && is_the_bare_repository(t->repo, t->root);
+		if (t->bare) {
+			t->kind = "git-bare";
+			return;
+		}
+		repo_close(t->repo);
+		t->repo = NULL;
 		return;
 	}
 	t->repo_prefix = repo_prefix_of(t->repo, t->root);
@@ -252,6 +306,7 @@ static void target_open(struct scan *s, struct scan_target *t, const char *arg)
 
 static void target_close(struct scan_target *t)
 {
+	git_history_free(t->history);
 	repo_close(t->repo);
 	free(t->locator);
 	free(t->root);
@@ -310,9 +365,15 @@ static int scan_target_walk(struct scan *s, struct scan_target *t, void **states
 	struct walk_ctx w = {s, states};
 	int rc;
 
-	rc = t->file ? fswalk_file(t->file, &ops, &w) : fswalk(t->root, &ops, &w);
-	if (rc < 0 && rc != -EINTR && rc != s->write_error)
+	rc = history_scan(s, t);
+	if (rc == 0 && !t->skip_walk)
+		rc = t->file ? fswalk_file(t->file, &ops, &w) : fswalk(t->root, &ops, &w);
+	if (rc < 0 && rc != -EINTR && rc != s->write_error && rc != -EINVAL)
 		scan_notice(s, "error", t->locator, "cannot walk: %s", strerror(-rc));
+	if (scan_cancelled)
+		rc = -EINTR;
+	if (rc == 0)
+		history_report(s, t);
 	strcpy(t->digest_hex, "sha256:");
 	sha256_final_hex(&t->digest, t->digest_hex + 7);
 	return rc == -EINTR ? rc : 0;

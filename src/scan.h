@@ -19,6 +19,7 @@
 struct store;
 struct repo;
 struct scan;
+struct git_history;
 
 /* One input named on the command line. */
 struct scan_target {
@@ -28,6 +29,9 @@ struct scan_target {
 	char *file;        /* the single file named, or NULL */
 	struct repo *repo; /* the git work tree holding root, or NULL */
 	char *repo_prefix; /* root relative to the work tree: "" or "sub/dir/" */
+	bool bare;         /* the target is a bare repository */
+	bool skip_walk;    /* nothing to walk: a range scan, or a bare repository */
+	struct git_history *history; /* secrets found in history, when it was scanned */
 	struct sha256 digest;
 	char digest_hex[SHA256_HEX_LEN + 8];
 	unsigned files;    /* files walked */
@@ -52,6 +56,8 @@ struct scan_request {
 	const char *command;
 	enum severity fail_on;
 	bool quiet;
+	bool history;           /* --history: every commit reachable from all refs */
+	const char *diff_range; /* --diff BASE or BASE..TIP: only what those commits added */
 };
 
 struct scan {

@@ -4,6 +4,8 @@
 # fixtures/rules/<id>/must-not/ (one that must not). An optional
 # <case>.sh beside a case runs inside a scratch copy of it before the scan,
 # for what git cannot carry (file modes, a git repository, odd names).
+# An optional fixtures/rules/<id>/args holds extra scan options for both
+# cases (--history for the rules that only history can raise).
 # Copies start with files at 0600 and directories at 0700, whatever the
 # umask of the checkout.
 set -u
@@ -24,7 +26,9 @@ run_case() { # run_case RULE CASE
 			return
 		fi
 	fi
-	run_assay scan "$dir" --db "$scratch/$rule.db" --fail-on none -q -o "$scratch/$rule.$case.json"
+	local args=()
+	[ -f "$fixtures/$rule/args" ] && read -r -a args <"$fixtures/$rule/args"
+	run_assay scan "$dir" "${args[@]}" --db "$scratch/$rule.db" --fail-on none -q -o "$scratch/$rule.$case.json"
 	if [ "$RC" -ne 0 ]; then
 		not_ok "rule $rule $case" "assay exited $RC: $ERR"
 		return
