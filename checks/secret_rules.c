@@ -65,6 +65,9 @@ static bool validate_generic(const char *s, size_t n)
 	}
 	if (!alpha)
 		return false;
+	/* letters only: a word or an identifier (listCreate), unless long */
+	if (!digit && symbols == 0 && n < 24)
+		return false;
 	/* identifiers and dotted names: foo.bar.baz, some_function_name */
 	if (!digit && !(upper && lower))
 		return false;
@@ -113,7 +116,7 @@ const struct secret_pattern secret_patterns[] = {
 		     "A Google Cloud service account key file (JSON with type service_account and a private "
 		     "key): whoever holds it acts as the service account."),
 	 .regex = "\"type\"\\s*:\\s*\"service_account\"[\\s\\S]{0,4000}?\"private_key\"\\s*:\\s*\"(-----BEGIN[^\"]{64,})\"",
-	 .keywords = {"service_account"}, .secret_group = 1},
+	 .keywords = {"service_account"}, .secret_group = 1, .multiline = true},
 	{SECRET_RULE("secret.google-api-key", "Google API key", SEV_HIGH,
 		     "A Google API key (AIza...): billable access to the Google APIs it is enabled for."),
 	 .regex = "\\b(AIza[0-9A-Za-z_-]{35})(?![0-9A-Za-z_-])", .keywords = {"aiza"}, .secret_group = 1,
@@ -174,7 +177,7 @@ const struct secret_pattern secret_patterns[] = {
 	 .regex = "\\b(npm_[A-Za-z0-9]{36})\\b", .keywords = {"npm_"}, .secret_group = 1, .min_entropy = 3.0},
 	{SECRET_RULE("secret.npmrc-auth-token", "Registry token in .npmrc", SEV_HIGH,
 		     "An _authToken (or _auth / _password) for a package registry in an .npmrc-style line."),
-	 .regex = "(?i)(?:^|\\s)(?://[^\\s:]*/?:)?_(?:authToken|auth|password)\\s*=\\s*['\"]?([^\\s'\"]{8,})",
+	 .regex = "(?im)(?:^|\\s)(?://[^\\s:]*/?:)?_(?:authToken|auth|password)\\s*=\\s*['\"]?([^\\s'\"]{8,})",
 	 .keywords = {"_authtoken", "_auth", "_password"}, .secret_group = 1},
 	{SECRET_RULE("secret.pypi-token", "PyPI upload token", SEV_HIGH,
 		     "A PyPI API token (pypi-AgEIcHlwaS5vcmc...): upload rights to the owner's projects."),
@@ -214,7 +217,7 @@ const struct secret_pattern secret_patterns[] = {
 	{SECRET_RULE("secret.discord-bot-token", "Discord bot token", SEV_HIGH,
 		     "A Discord bot token near a Discord-named setting."),
 	 .regex = "(?i:discord)[\\s\\S]{0,80}?\\b([MNO][A-Za-z\\d_-]{23,27}\\.[A-Za-z\\d_-]{6,7}\\.[A-Za-z\\d_-]{27,40})\\b",
-	 .keywords = {"discord"}, .secret_group = 1, .min_entropy = 3.0},
+	 .keywords = {"discord"}, .secret_group = 1, .min_entropy = 3.0, .multiline = true},
 	{SECRET_RULE("secret.discord-webhook", "Discord webhook URL", SEV_MEDIUM,
 		     "A Discord webhook URL: anyone can post to the channel."),
 	 .regex = "(https://(?:ptb\\.|canary\\.)?discord(?:app)?\\.com/api/webhooks/\\d{5,30}/[A-Za-z0-9_-]{60,80})",
@@ -259,7 +262,7 @@ const struct secret_pattern secret_patterns[] = {
 		     "A machine/login/password entry as in ~/.netrc: credentials that curl, git and ftp send "
 		     "automatically."),
 	 .regex = "\\bmachine\\s+\\S+\\s+login\\s+\\S+\\s+password\\s+(\\S+)", .keywords = {"machine"},
-	 .secret_group = 1},
+	 .secret_group = 1, .multiline = true},
 	{SECRET_RULE("secret.pgpass-password", "Password in a .pgpass file", SEV_HIGH,
 		     "A hostname:port:database:username:password line of a PostgreSQL password file."),
 	 .regex = "(?m)^[^:#\\s][^:\\n]*:[^:\\n]+:[^:\\n]+:[^:\\n]+:([^\\n]+?)\\s*$", .secret_group = 1,
@@ -279,34 +282,34 @@ const struct secret_pattern secret_patterns[] = {
 	{SECRET_RULE("secret.rsa-private-key", "RSA private key", SEV_CRITICAL,
 		     "A PEM RSA private key (PKCS#1), encrypted or not."),
 	 .regex = "(-----BEGIN RSA PRIVATE KEY-----[\\s\\S]{40,}?-----END RSA PRIVATE KEY-----)",
-	 .keywords = {"begin rsa private key"}, .secret_group = 1},
+	 .keywords = {"begin rsa private key"}, .secret_group = 1, .multiline = true},
 	{SECRET_RULE("secret.ec-private-key", "EC private key", SEV_CRITICAL, "A PEM elliptic-curve private key (SEC 1)."),
 	 .regex = "(-----BEGIN EC PRIVATE KEY-----[\\s\\S]{40,}?-----END EC PRIVATE KEY-----)",
-	 .keywords = {"begin ec private key"}, .secret_group = 1},
+	 .keywords = {"begin ec private key"}, .secret_group = 1, .multiline = true},
 	{SECRET_RULE("secret.dsa-private-key", "DSA private key", SEV_CRITICAL, "A PEM DSA private key."),
 	 .regex = "(-----BEGIN DSA PRIVATE KEY-----[\\s\\S]{40,}?-----END DSA PRIVATE KEY-----)",
-	 .keywords = {"begin dsa private key"}, .secret_group = 1},
+	 .keywords = {"begin dsa private key"}, .secret_group = 1, .multiline = true},
 	{SECRET_RULE("secret.openssh-private-key", "OpenSSH private key", SEV_CRITICAL,
 		     "An OpenSSH-format private key: logs in wherever its public key is authorised."),
 	 .regex = "(-----BEGIN OPENSSH PRIVATE KEY-----[\\s\\S]{40,}?-----END OPENSSH PRIVATE KEY-----)",
-	 .keywords = {"begin openssh private key"}, .secret_group = 1},
+	 .keywords = {"begin openssh private key"}, .secret_group = 1, .multiline = true},
 	{SECRET_RULE("secret.pgp-private-key", "PGP private key block", SEV_CRITICAL,
 		     "An ASCII-armoured OpenPGP private key block: signs and decrypts as its owner."),
 	 .regex = "(-----BEGIN PGP PRIVATE KEY BLOCK-----[\\s\\S]{40,}?-----END PGP PRIVATE KEY BLOCK-----)",
-	 .keywords = {"begin pgp private key block"}, .secret_group = 1},
+	 .keywords = {"begin pgp private key block"}, .secret_group = 1, .multiline = true},
 	{SECRET_RULE("secret.pkcs8-private-key", "PKCS#8 private key", SEV_CRITICAL,
 		     "An unencrypted PKCS#8 private key (BEGIN PRIVATE KEY), of any algorithm."),
 	 .regex = "(-----BEGIN PRIVATE KEY-----[\\s\\S]{40,}?-----END PRIVATE KEY-----)",
-	 .keywords = {"begin private key"}, .secret_group = 1},
+	 .keywords = {"begin private key"}, .secret_group = 1, .multiline = true},
 	{SECRET_RULE("secret.encrypted-private-key", "Encrypted PKCS#8 private key", SEV_HIGH,
 		     "A passphrase-protected PKCS#8 private key: still crackable offline, and the passphrase is "
 		     "often stored nearby."),
 	 .regex = "(-----BEGIN ENCRYPTED PRIVATE KEY-----[\\s\\S]{40,}?-----END ENCRYPTED PRIVATE KEY-----)",
-	 .keywords = {"begin encrypted private key"}, .secret_group = 1},
+	 .keywords = {"begin encrypted private key"}, .secret_group = 1, .multiline = true},
 	{SECRET_RULE("secret.putty-private-key", "PuTTY private key", SEV_CRITICAL,
 		     "A PuTTY .ppk private key file."),
 	 .regex = "(PuTTY-User-Key-File-\\d: [\\s\\S]{20,}?Private-Lines: \\d+[\\s\\S]{20,}?Private-MAC: [0-9a-f]+)",
-	 .keywords = {"putty-user-key-file"}, .secret_group = 1},
+	 .keywords = {"putty-user-key-file"}, .secret_group = 1, .multiline = true},
 	/* --- more issuers' token formats --- */
 	{SECRET_RULE("secret.docker-hub-token", "Docker Hub access token", SEV_HIGH,
 		     "A Docker Hub personal access token (dckr_pat_): pushes and pulls as the account."),
@@ -359,15 +362,17 @@ const struct secret_pattern secret_patterns[] = {
 	{SECRET_RULE("secret.generic-password", "Password assigned in configuration or code", SEV_MEDIUM,
 		     "A password-named setting or variable (password, passwd, pwd) assigned a literal value "
 		     "that looks like a real password, not a word, a reference or a placeholder."),
-	 .regex = "(?i)(?:^|[^A-Za-z0-9])[\\w.-]{0,40}?(?:password|passwd|pwd)[\\w-]{0,20}?['\"]?\\s*(?:=|:=|:|=>|==)\\s*"
-		  "(?:['\"]([^'\"\\s]{8,100})['\"]|([^\\s'\"#,;)\\]}]{8,100}))",
+	 /* The match starts at the keyword, so that PCRE2 can skip ahead by
+	  * its first character instead of trying every byte. */
+	 .regex = "(?i)(?:password|passwd|pwd)[\\w-]{0,20}?['\"]?\\s*(?:=|:=|:|=>|==)\\s*"
+		  "(?:['\"]([^'\"\\s]{8,100})['\"]|([^\\s'\"#,;()\\[\\]{}<>*&=]{8,100})(?![^\\s,;'\"#]))",
 	 .keywords = {"password", "passwd", "pwd"}, .secret_group = 1, .generic = true, .validate = validate_generic},
 	{SECRET_RULE("secret.generic-api-key", "Secret, token or API key assigned in configuration or code", SEV_MEDIUM,
 		     "A secret-named setting (api_key, secret, token, client_secret, access_key, *_SECRET) "
 		     "assigned a literal that has the length and randomness of a credential."),
-	 .regex = "(?i)(?:^|[^A-Za-z0-9])[\\w.-]{0,40}?(?:api[_.-]?key|apikey|access[_.-]?key|secret[_.-]?key|"
+	 .regex = "(?i)(?:api[_.-]?key|apikey|access[_.-]?key|secret[_.-]?key|"
 		  "client[_.-]?secret|auth[_.-]?token|access[_.-]?token|secret|token|private[_.-]?key)[\\w-]{0,20}?['\"]?\\s*"
-		  "(?:=|:=|:|=>)\\s*(?:['\"]([^'\"\\s]{16,200})['\"]|([A-Za-z0-9_\\-+/=.~]{16,200}))",
+		  "(?:=|:=|:|=>)\\s*(?:['\"]([^'\"\\s]{16,200})['\"]|([A-Za-z0-9_\\-+/=.~]{16,200})(?![^\\s,;'\"#]))",
 	 .keywords = {"key", "secret", "token"}, .secret_group = 1, .min_entropy = 3.5, .generic = true,
 	 .validate = validate_generic},
 };

@@ -1,6 +1,6 @@
 /*
- * The secrets engine (see secrets.h). One pass of a JIT-compiled keyword
- * alternation decides which rules can match a buffer at all; only those
+ * The secrets engine (see secrets.h). One Aho-Corasick pass over the
+ * buffer (keywords.c) decides which rules can match it at all; only those
  * rules' own regexes then run. Hits pass the rule's entropy floor, its
  * allowlist and the shared placeholder test, lose to a more specific rule
  * on the same text, and learn whether an assay:ignore comment covers them.
@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keywords.h"
 #include "secretname.h"
 #include "util.h"
 
@@ -35,9 +36,12 @@ struct secrets_engine {
 	size_t n_rules;
 	char **keywords; /* distinct, lower case */
 	size_t n_keywords;
-	pcre2_code *keyword_re;
+	struct keywords *keyword_search;
 	pcre2_match_data *md;
 	bool *present; /* per keyword, for the buffer being scanned */
+	struct keyword_lines lines; /* where each keyword occurs in it */
+	size_t *windows; /* scratch: a rule's line starts, merged */
+	size_t cap_windows;
 };
 
 /* The hits of one buffer, collected before overlap resolution. */
@@ -70,36 +74,6 @@ static unsigned keyword_index(struct secrets_engine *e, const char *kw)
 	e->keywords = xrealloc(e->keywords, (e->n_keywords + 1) * sizeof(char *));
 	e->keywords[e->n_keywords] = xstrdup(kw);
 	return (unsigned)e->n_keywords++;
-}
-
-static int cmp_longest_first(const void *a, const void *b)
-{
-	size_t x = strlen(*(char *const *)a), y = strlen(*(char *const *)b);
-	return (x < y) - (x > y);
-}
-
-/* One case-insensitive alternation of every keyword, literal, longest
- * first: at each position the longest keyword matches, and the shorter
- * ones inside it are marked from the match (find_keywords). */
-static int compile_keyword_re(struct secrets_engine *e, char *err, size_t errlen)
-{
-	char **sorted = xmalloc((e->n_keywords ? e->n_keywords : 1) * sizeof(char *));
-	struct buf b;
-
-	memcpy(sorted, e->keywords, e->n_keywords * sizeof(char *));
-	qsort(sorted, e->n_keywords, sizeof(char *), cmp_longest_first);
-	buf_init(&b);
-	buf_puts(&b, "(?i)(?:");
-	for (size_t i = 0; i < e->n_keywords; i++) {
-		buf_puts(&b, i ? "|\\Q" : "\\Q");
-		buf_puts(&b, sorted[i]);
-		buf_puts(&b, "\\E");
-	}
-	free(sorted);
-	buf_puts(&b, ")");
-	e->keyword_re = compile(b.data, 0, err, errlen);
-	buf_free(&b);
-	return e->keyword_re ? 0 : -EINVAL;
 }
 
 static int compile_rule(struct secrets_engine *e, struct compiled_rule *c, const struct secret_pattern *p, char *err,
@@ -144,13 +118,14 @@ int secrets_engine_new(struct secrets_engine **out, char *err, size_t errlen)
 	for (size_t i = 0; i < secret_patterns_count && rc == 0; i++, e->n_rules++)
 		rc = compile_rule(e, &e->rules[i], &secret_patterns[i], err, errlen);
 	if (rc == 0)
-		rc = compile_keyword_re(e, err, errlen);
+		e->keyword_search = keywords_build((const char *const *)e->keywords, e->n_keywords);
 	if (rc < 0) {
 		secrets_engine_free(e);
 		return rc;
 	}
 	e->md = pcre2_match_data_create(32, NULL);
 	e->present = xcalloc(e->n_keywords ? e->n_keywords : 1, sizeof(bool));
+	keyword_lines_init(&e->lines, e->n_keywords);
 	*out = e;
 	return 0;
 }
@@ -168,40 +143,18 @@ void secrets_engine_free(struct secrets_engine *e)
 		free(e->keywords[i]);
 	free(e->keywords);
 	free(e->rules);
-	pcre2_code_free(e->keyword_re);
+	keywords_free(e->keyword_search);
 	pcre2_match_data_free(e->md);
 	free(e->present);
+	keyword_lines_free(&e->lines);
+	free(e->windows);
 	free(e);
 }
 
 /* Marks which keywords occur in the buffer. */
 static void find_keywords(struct secrets_engine *e, const char *data, size_t len)
 {
-	PCRE2_SIZE start = 0;
-	char word[64];
-
-	memset(e->present, 0, e->n_keywords * sizeof(bool));
-	while (start < len) {
-		int rc = pcre2_match(e->keyword_re, (PCRE2_SPTR)data, len, start, PCRE2_NO_UTF_CHECK, e->md, NULL);
-		PCRE2_SIZE *ov;
-		size_t n;
-
-		if (rc < 0)
-			break;
-		ov = pcre2_get_ovector_pointer(e->md);
-		n = ov[1] - ov[0];
-		if (n == 0 || n >= sizeof(word))
-			break;
-		for (size_t i = 0; i < n; i++)
-			word[i] = (char)tolower((unsigned char)data[ov[0] + i]);
-		word[n] = '\0';
-		/* Keywords overlap ("_password" holds "password"): mark every
-		 * keyword inside the match and resume one byte on. */
-		for (size_t i = 0; i < e->n_keywords; i++)
-			if (strstr(word, e->keywords[i]))
-				e->present[i] = true;
-		start = ov[0] + 1;
-	}
+	keywords_scan_lines(e->keyword_search, data, len, e->present, &e->lines);
 }
 
 static bool rule_may_match(const struct secrets_engine *e, const struct compiled_rule *c, const char *path)
@@ -269,13 +222,14 @@ static bool secret_span(const struct compiled_rule *c, const PCRE2_SIZE *ov, int
 	return false;
 }
 
-static void run_rule(struct secrets_engine *e, const struct compiled_rule *c, const char *data, size_t len,
-		     struct hit_list *l)
+/* Matches of one rule in data[from..to); the secret must lie there too. */
+static void run_rule_in(struct secrets_engine *e, const struct compiled_rule *c, const char *data, size_t from,
+			size_t to, struct hit_list *l)
 {
-	PCRE2_SIZE start = 0;
+	PCRE2_SIZE start = from;
 
-	while (start < len) {
-		int rc = pcre2_match(c->re, (PCRE2_SPTR)data, len, start, PCRE2_NO_UTF_CHECK, e->md, NULL);
+	while (start < to) {
+		int rc = pcre2_match(c->re, (PCRE2_SPTR)data, to, start, PCRE2_NO_UTF_CHECK, e->md, NULL);
 		PCRE2_SIZE *ov;
 		size_t off, n;
 
@@ -292,6 +246,50 @@ static void run_rule(struct secrets_engine *e, const struct compiled_rule *c, co
 		if (c->p->validate && !c->p->validate(data + off, n))
 			continue;
 		add_hit(l, c, off, n, data);
+	}
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return (x > y) - (x < y);
+}
+
+static size_t end_of_line(const char *data, size_t len, size_t from)
+{
+	const char *nl = memchr(data + from, '\n', len - from);
+	return nl ? (size_t)(nl - data) + 1 : len;
+}
+
+/* A single-line rule runs only over windows of two lines (the keyword's
+ * and the next, for values written on the following line) around the
+ * lines that hold one of its keywords; windows that touch are merged. */
+static void run_rule(struct secrets_engine *e, const struct compiled_rule *c, const char *data, size_t len,
+		     struct hit_list *l)
+{
+	size_t n = 0, from, to;
+
+	if (c->p->multiline || c->n_keywords == 0) {
+		run_rule_in(e, c, data, 0, len, l);
+		return;
+	}
+	for (size_t k = 0; k < c->n_keywords; k++) {
+		size_t w = c->keywords[k], m = e->lines.n[w];
+		if (n + m > e->cap_windows) {
+			e->cap_windows = (n + m) * 2;
+			e->windows = xrealloc(e->windows, e->cap_windows * sizeof(size_t));
+		}
+		memcpy(e->windows + n, e->lines.starts[w], m * sizeof(size_t));
+		n += m;
+	}
+	if (c->n_keywords > 1)
+		qsort(e->windows, n, sizeof(size_t), cmp_size);
+	for (size_t i = 0; i < n;) {
+		from = e->windows[i];
+		to = end_of_line(data, len, end_of_line(data, len, from));
+		while (++i < n && e->windows[i] <= to)
+			to = end_of_line(data, len, end_of_line(data, len, e->windows[i]));
+		run_rule_in(e, c, data, from, to, l);
 	}
 }
 
@@ -389,6 +387,23 @@ static bool ignore_on_line(const char *line, size_t n, const char *rule_id, char
 	return true;
 }
 
+/* A line that holds only a comment (#, //, --, ;, %, a C block comment,
+ * <!--, REM) or the ignore marker itself. */
+static bool is_comment_line(const char *line, size_t n)
+{
+	static const char *const markers[] = {"#", "//", "--", ";", "%", "/*", "*", "<!--", "REM ", "rem ", "assay:ignore"};
+	size_t i = 0;
+
+	while (i < n && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	for (size_t m = 0; m < ARRAY_LEN(markers); m++) {
+		size_t len = strlen(markers[m]);
+		if (n - i >= len && memcmp(line + i, markers[m], len) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void check_ignore(const char *data, size_t len, size_t line_start, struct secret_hit *h)
 {
 	size_t line_end = line_start, prev_start;
@@ -404,6 +419,10 @@ static void check_ignore(const char *data, size_t len, size_t line_start, struct
 	prev_start = line_start - 1;
 	while (prev_start > 0 && data[prev_start - 1] != '\n')
 		prev_start--;
+	/* the line above counts when it is a comment of its own, not when it
+	 * ends in one that speaks for itself */
+	if (!is_comment_line(data + prev_start, line_start - 1 - prev_start))
+		return;
 	h->ignored = ignore_on_line(data + prev_start, line_start - 1 - prev_start, h->pattern->rule.id,
 				    &h->ignore_reason);
 }

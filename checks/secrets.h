@@ -30,6 +30,10 @@ struct secret_pattern {
 	unsigned secret_group;   /* capture group holding the secret; 0: the whole match */
 	double min_entropy;      /* bits per character the secret must reach; 0: no floor */
 	bool generic;            /* a generic assignment: yields to any specific rule on the same text */
+	/* The match may span lines (a PEM block): the regex runs over the
+	 * whole buffer. Other rules run only around the lines holding one of
+	 * their keywords. */
+	bool multiline;
 	const char *allowlist;   /* regex: a secret matching it is not reported */
 	const char *path_regex;  /* the rule runs only on paths matching it (.pgpass); NULL: all */
 	/* A last word on a candidate (a base64 auth that must decode to

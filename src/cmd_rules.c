@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "registry.h"
+#include "secrets.h"
 #include "util.h"
 
 static void print_rules_text(void)
@@ -69,6 +70,18 @@ static void print_rules_markdown(void)
 	}
 }
 
+/* The secret rules' regexes, "id<TAB>regex" per line: for grep-like tools
+ * and for the benchmark's ripgrep pattern file. */
+static void print_rules_regex(void)
+{
+	for (size_t i = 0; i < secret_rule_family.count; i++) {
+		const struct secret_pattern *p = (const struct secret_pattern *)((const char *)secret_rule_family.rules +
+										i * secret_rule_family.stride);
+		if (p->regex)
+			printf("%s\t%s\n", p->rule.id, p->regex);
+	}
+}
+
 static const struct option rules_options[] = {
 	{"format", required_argument, NULL, 'f'},
 	{"help", no_argument, NULL, 'h'},
@@ -100,8 +113,10 @@ int cmd_rules(int argc, char **argv)
 		print_rules_json();
 	else if (strcmp(format, "markdown") == 0)
 		print_rules_markdown();
+	else if (strcmp(format, "regex") == 0)
+		print_rules_regex();
 	else
-		return cli_usage_error("rules", "unknown format '%s' (text, json or markdown)", format);
+		return cli_usage_error("rules", "unknown format '%s' (text, json, markdown or regex)", format);
 	return EXIT_OK;
 }
 

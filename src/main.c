@@ -37,9 +37,10 @@ const struct command commands[] = {
 	{"runs", cmd_runs, "runs [--db FILE]",
 	 "List the stored runs, newest first: id, date, status, inputs and counts.\n"
 	 "      --db FILE         the store"},
-	{"rules", cmd_rules, "rules [--format text|json|markdown]",
+	{"rules", cmd_rules, "rules [--format text|json|markdown|regex]",
 	 "List every rule: id, severity, title.\n"
-	 "  -f, --format FORMAT   text (default), json or markdown"},
+	 "  -f, --format FORMAT   text (default), json, markdown, or regex (the secret rules'\n"
+	 "                        patterns, id<TAB>regex)"},
 	{"explain", cmd_explain, "explain RULE-ID",
 	 "Print one rule: what it finds, why it matters, how to fix it, references."},
 	{"version", cmd_version, "version", "Print assay's version."},

@@ -1,0 +1,36 @@
+/*
+ * Multi-keyword search (Aho-Corasick) for the secrets engine's
+ * pre-filter: one pass over a buffer, one table lookup per byte, tells
+ * which of the rules' keywords occur in it (ASCII case-insensitively).
+ * PCRE2 does the matching proper; this only decides which rules can match.
+ */
+#ifndef ASSAY_KEYWORDS_H
+#define ASSAY_KEYWORDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct keywords;
+
+/* Builds the automaton over `words` (lower case). Never fails: memory
+ * exhaustion aborts, as everywhere in assay. */
+struct keywords *keywords_build(const char *const *words, size_t n);
+/* Sets present[i] for every word i that occurs in data; clears the rest.
+ * Returns the number of distinct words found. */
+size_t keywords_scan(const struct keywords *k, const char *data, size_t len, bool *present);
+/* Where each word occurs, as the starts of the lines holding it (each
+ * line once per word, in order): a rule's regex need only run there. */
+struct keyword_lines {
+	size_t **starts; /* starts[word][i] */
+	size_t *n, *cap;
+	size_t n_words;
+};
+
+void keyword_lines_init(struct keyword_lines *l, size_t n_words);
+void keyword_lines_free(struct keyword_lines *l);
+/* Like keywords_scan, and fills `lines` (reset first). */
+size_t keywords_scan_lines(const struct keywords *k, const char *data, size_t len, bool *present,
+			   struct keyword_lines *lines);
+void keywords_free(struct keywords *k);
+
+#endif
