@@ -275,14 +275,15 @@ static void run_rule(struct secrets_engine *e, const struct compiled_rule *c, co
 	}
 	for (size_t k = 0; k < c->n_keywords; k++) {
 		size_t w = c->keywords[k], m = e->lines.n[w];
-		if (n + m > e->cap_windows) {
+		if (m && n + m > e->cap_windows) {
 			e->cap_windows = (n + m) * 2;
 			e->windows = xrealloc(e->windows, e->cap_windows * sizeof(size_t));
 		}
-		memcpy(e->windows + n, e->lines.starts[w], m * sizeof(size_t));
+		if (m)
+			memcpy(e->windows + n, e->lines.starts[w], m * sizeof(size_t));
 		n += m;
 	}
-	if (c->n_keywords > 1)
+	if (c->n_keywords > 1 && n > 1)
 		qsort(e->windows, n, sizeof(size_t), cmp_size);
 	for (size_t i = 0; i < n;) {
 		from = e->windows[i];
@@ -315,6 +316,8 @@ static void resolve_overlaps(struct hit_list *l)
 {
 	size_t kept = 0;
 
+	if (l->n == 0)
+		return;
 	qsort(l->hits, l->n, sizeof(*l->hits), cmp_hits);
 	for (size_t i = 0; i < l->n; i++) {
 		bool drop = false;
