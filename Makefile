@@ -96,7 +96,7 @@ fuzz:
 demo: $(ASSAY_BIN)
 	fixtures/make-demo.sh build/demo
 	@mkdir -p out
-	./assay scan build/demo --db out/assay.db --fail-on none -o out/report.json -o out/report.txt; \
+	./assay scan build/demo --db out/assay.db --fail-on none -o out/report.json -o out/report.sarif -o out/report.txt; \
 	  echo "demo reports written to out/ (exit status $$?)"
 
 # Benchmarks; BENCH_REPO=/path/to/a/repository adds a real history.

@@ -19,6 +19,7 @@ static const struct {
 	{"text", ".txt", REPORT_TEXT},
 	{"txt", ".text", REPORT_TEXT},
 	{"json", ".json", REPORT_JSON},
+	{"sarif", ".sarif", REPORT_SARIF},
 };
 
 int report_format_parse(const char *name, enum report_format *out)
@@ -46,7 +47,10 @@ int report_format_from_path(const char *path, enum report_format *out)
 
 const char *report_format_name(enum report_format f)
 {
-	return f == REPORT_JSON ? "json" : "text";
+	for (size_t i = 0; i < ARRAY_LEN(formats); i++)
+		if (formats[i].format == f)
+			return formats[i].name;
+	return "text";
 }
 
 int report_render(struct store *st, int64_t run, enum report_format format, FILE *out,
@@ -55,6 +59,8 @@ int report_render(struct store *st, int64_t run, enum report_format format, FILE
 	switch (format) {
 	case REPORT_JSON:
 		return report_json(st, run, out);
+	case REPORT_SARIF:
+		return report_sarif(st, run, out);
 	case REPORT_TEXT:
 		return report_text(st, run, out, opts);
 	}

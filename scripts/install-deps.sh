@@ -15,6 +15,10 @@ packages=(
 	ripgrep hyperfine
 )
 
+# The SARIF test installs Microsoft's validator with npm: Debian's npm,
+# unless a node toolchain is already on the PATH.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

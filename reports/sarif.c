@@ -1,0 +1,328 @@
+/*
+ * The SARIF 2.1.0 report, for GitHub code scanning and its peers: one run
+ * with the driver's rules (metadata from the registry, security-severity
+ * from DESIGN.md's table), results located by relative URI under
+ * %SRCROOT%, partialFingerprints from assay's fingerprint, the scan's
+ * invocation with its notices, and GitHub's limits respected (at most
+ * SARIF_MAX_RESULTS results; the cut is said in the notifications).
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "registry.h"
+#include "report.h"
+#include "store.h"
+#include "utf8.h"
+#include "util.h"
+
+#define SARIF_SCHEMA "https://json.schemastore.org/sarif-2.1.0.json"
+#define SARIF_MAX_RESULTS 25000
+
+static json_t *jstr(const char *s)
+{
+	json_t *v;
+	char *clean;
+
+	if (!s)
+		return json_null();
+	v = json_string(s);
+	if (v)
+		return v;
+	clean = utf8_sanitize(s, strlen(s));
+	v = json_string(clean);
+	free(clean);
+	return v ? v : json_string("");
+}
+
+static json_t *text_object(const char *text)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "text", jstr(text));
+	return o;
+}
+
+const char *sarif_level(enum severity s)
+{
+	switch (s) {
+	case SEV_CRITICAL:
+	case SEV_HIGH:
+		return "error";
+	case SEV_MEDIUM:
+		return "warning";
+	default:
+		return "note";
+	}
+}
+
+const char *sarif_security_severity(enum severity s)
+{
+	static const char *const scores[SEV_COUNT] = {"0.0", "3.0", "5.5", "8.0", "9.5"};
+	return (unsigned)s < SEV_COUNT ? scores[s] : "0.0";
+}
+
+static json_t *rule_help(const struct rule *r)
+{
+	json_t *help = json_object();
+	char *text = xasprintf("%s\n\nRemediation: %s", r->description, r->remediation);
+	char *markdown = xasprintf("%s\n\n**Remediation.** %s\n\n`assay explain %s`", r->description, r->remediation, r->id);
+
+	json_object_set_new(help, "text", jstr(text));
+	json_object_set_new(help, "markdown", jstr(markdown));
+	free(text);
+	free(markdown);
+	return help;
+}
+
+/* The family and, from the references, the frameworks a rule speaks to. */
+static json_t *rule_tags(const struct rule *r)
+{
+	json_t *tags = json_array();
+	char family[32];
+	size_t n = strcspn(r->id, ".");
+
+	snprintf(family, sizeof(family), "%.*s", (int)(n < sizeof(family) ? n : sizeof(family) - 1), r->id);
+	json_array_append_new(tags, json_string("security"));
+	json_array_append_new(tags, json_string(family));
+	if (r->references && strstr(r->references, "CIS"))
+		json_array_append_new(tags, json_string("CIS"));
+	if (r->references && strstr(r->references, "SOC 2"))
+		json_array_append_new(tags, json_string("SOC2"));
+	if (r->references && strstr(r->references, "27001"))
+		json_array_append_new(tags, json_string("ISO27001"));
+	return tags;
+}
+
+static json_t *rule_descriptor(const struct rule *r)
+{
+	json_t *o = json_object(), *cfg = json_object(), *props = json_object();
+
+	json_object_set_new(o, "id", jstr(r->id));
+	json_object_set_new(o, "name", jstr(r->title));
+	json_object_set_new(o, "shortDescription", text_object(r->title));
+	json_object_set_new(o, "fullDescription", text_object(r->description));
+	json_object_set_new(o, "help", rule_help(r));
+	json_object_set_new(cfg, "level", json_string(sarif_level(r->severity)));
+	json_object_set_new(o, "defaultConfiguration", cfg);
+	json_object_set_new(props, "tags", rule_tags(r));
+	json_object_set_new(props, "security-severity", json_string(sarif_security_severity(r->severity)));
+	json_object_set_new(props, "problem.severity", json_string(r->severity >= SEV_HIGH ? "error"
+								   : r->severity == SEV_MEDIUM ? "warning"
+											       : "recommendation"));
+	json_object_set_new(o, "properties", props);
+	return o;
+}
+
+/* Every rule of the registry, in registry order: a result's ruleIndex is
+ * its rule's position here. */
+static json_t *driver_object(void)
+{
+	json_t *driver = json_object(), *rules = json_array();
+
+	json_object_set_new(driver, "name", json_string("assay"));
+	json_object_set_new(driver, "version", json_string(ASSAY_VERSION));
+	json_object_set_new(driver, "semanticVersion", json_string(ASSAY_VERSION));
+	for (size_t i = 0; i < registry_count(); i++)
+		json_array_append_new(rules, rule_descriptor(registry_at(i)));
+	json_object_set_new(driver, "rules", rules);
+	return driver;
+}
+
+static long rule_index(const char *id)
+{
+	for (size_t i = 0; i < registry_count(); i++)
+		if (strcmp(registry_at(i)->id, id) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* A path inside the target as a relative URI reference: percent-encode
+ * what a URI cannot hold literally. */
+static char *uri_of(const char *target, const char *path)
+{
+	struct buf b;
+	const char *p;
+
+	buf_init(&b);
+	buf_append(&b, "", 0);
+	if (target && *target && strcmp(target, ".") != 0 && target[0] != '/' && !str_starts_with(target, "../")) {
+		for (p = target; *p; p++)
+			buf_putc(&b, *p);
+		buf_putc(&b, '/');
+	}
+	for (p = path; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("-._~/!$&'()*+,;=:@", c))
+			buf_putc(&b, (char)c);
+		else
+			buf_printf(&b, "%%%02X", c);
+	}
+	return buf_steal(&b);
+}
+
+static json_t *location_of(const struct finding *f)
+{
+	json_t *loc = json_object(), *phys = json_object(), *art = json_object();
+	char *uri = uri_of(f->target, *f->path ? f->path : ".");
+
+	json_object_set_new(art, "uri", jstr(uri));
+	json_object_set_new(art, "uriBaseId", json_string("%SRCROOT%"));
+	json_object_set_new(phys, "artifactLocation", art);
+	/* A finding about a whole file (line 0) points at its first line, the
+	 * minimal whole-artifact region SARIF consumers expect. */
+	json_t *region = json_object();
+	json_object_set_new(region, "startLine", json_integer(f->line ? f->line : 1));
+	if (f->line && f->column)
+		json_object_set_new(region, "startColumn", json_integer(f->column));
+	json_object_set_new(phys, "region", region);
+	json_object_set_new(loc, "physicalLocation", phys);
+	free(uri);
+	return loc;
+}
+
+struct sarif_ctx {
+	FILE *out;
+	unsigned n;
+	unsigned dropped;
+	int rc;
+};
+
+static json_t *result_object(const struct finding *f)
+{
+	json_t *r = json_object(), *locs = json_array(), *fps = json_object(), *props = json_object();
+	long idx = rule_index(f->rule);
+	char *text = f->evidence && *f->evidence ? xasprintf("%s [%s]", f->message, f->evidence) : xstrdup(f->message);
+
+	json_object_set_new(r, "ruleId", jstr(f->rule));
+	if (idx >= 0)
+		json_object_set_new(r, "ruleIndex", json_integer(idx));
+	json_object_set_new(r, "level", json_string(sarif_level(f->severity)));
+	json_object_set_new(r, "message", text_object(text));
+	json_array_append_new(locs, location_of(f));
+	json_object_set_new(r, "locations", locs);
+	json_object_set_new(fps, "assayFingerprint/v1", jstr(f->fingerprint));
+	json_object_set_new(r, "partialFingerprints", fps);
+	if (f->waived) {
+		json_t *sup = json_array(), *s = json_object();
+		json_object_set_new(s, "kind", json_string("inSource"));
+		json_array_append_new(sup, s);
+		json_object_set_new(r, "suppressions", sup);
+	}
+	json_object_set_new(props, "severity", json_string(severity_name(f->severity)));
+	if (f->secret_hash)
+		json_object_set_new(props, "secretSha256", jstr(f->secret_hash));
+	if (f->commit) {
+		json_object_set_new(props, "commit", jstr(f->commit));
+		json_object_set_new(props, "author", jstr(f->author));
+		json_object_set_new(props, "date", jstr(f->date));
+	}
+	json_object_set_new(r, "properties", props);
+	free(text);
+	return r;
+}
+
+static int write_result(const struct finding *f, void *ctx)
+{
+	struct sarif_ctx *c = ctx;
+	json_t *r;
+
+	if (c->n >= SARIF_MAX_RESULTS) {
+		c->dropped++;
+		return 0;
+	}
+	r = result_object(f);
+	fputs(c->n++ ? ",\n        " : "\n        ", c->out);
+	if (json_dumpf(r, c->out, JSON_PRESERVE_ORDER | JSON_COMPACT) < 0)
+		c->rc = -EIO;
+	json_decref(r);
+	return c->rc;
+}
+
+static json_t *notification(const char *level, const char *text, const char *path)
+{
+	json_t *n = json_object();
+
+	json_object_set_new(n, "level", json_string(strcmp(level, "info") == 0 ? "note" : level));
+	json_object_set_new(n, "message", text_object(text));
+	if (path) {
+		json_t *locs = json_array(), *loc = json_object(), *phys = json_object(), *art = json_object();
+		json_object_set_new(art, "uri", jstr(path));
+		json_object_set_new(phys, "artifactLocation", art);
+		json_object_set_new(loc, "physicalLocation", phys);
+		json_array_append_new(locs, loc);
+		json_object_set_new(n, "locations", locs);
+	}
+	return n;
+}
+
+static int add_notice(const struct store_notice *sn, void *ctx)
+{
+	json_array_append_new(ctx, notification(sn->level, sn->message, sn->path));
+	return 0;
+}
+
+static json_t *invocation_object(struct store *st, const struct store_run *r, const struct sarif_ctx *c)
+{
+	json_t *inv = json_object(), *notes = json_array();
+
+	json_object_set_new(inv, "executionSuccessful", json_boolean(strcmp(r->status, "complete") == 0));
+	json_object_set_new(inv, "exitCode", json_integer(r->exit_code));
+	json_object_set_new(inv, "commandLine", jstr(r->command));
+	json_object_set_new(inv, "startTimeUtc", jstr(r->started_at));
+	if (r->finished_at)
+		json_object_set_new(inv, "endTimeUtc", jstr(r->finished_at));
+	store_foreach_notice(st, r->id, add_notice, notes);
+	if (c->dropped) {
+		char *text = xasprintf("%u results left out: GitHub code scanning accepts at most %d per run; the JSON "
+				       "report and `assay report --run %lld` have them all",
+				       c->dropped, SARIF_MAX_RESULTS, (long long)r->id);
+		json_array_append_new(notes, notification("warning", text, NULL));
+		free(text);
+	}
+	json_object_set_new(inv, "toolExecutionNotifications", notes);
+	return inv;
+}
+
+/* Results are streamed first, into the file, so that memory does not grow
+ * with their number; the invocation, which must say how many were cut, is
+ * written after them (SARIF does not fix the order of a run's members). */
+int report_sarif(struct store *st, int64_t run, FILE *out)
+{
+	struct sarif_ctx c = {.out = out};
+	struct store_run r;
+	json_t *driver, *invs;
+	int rc = store_run_get(st, run, &r);
+
+	if (rc < 0)
+		return rc;
+	fprintf(out, "{\n  \"$schema\": \"%s\",\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n      \"tool\": {\"driver\": ",
+		SARIF_SCHEMA);
+	driver = driver_object();
+	json_dumpf(driver, out, JSON_PRESERVE_ORDER | JSON_COMPACT);
+	json_decref(driver);
+	fputs("},\n      \"automationDetails\": ", out);
+	{
+		json_t *ad = json_object();
+		char *id = xasprintf("assay/run-%lld", (long long)run);
+		json_object_set_new(ad, "id", jstr(id));
+		json_dumpf(ad, out, JSON_COMPACT);
+		json_decref(ad);
+		free(id);
+	}
+	fputs(",\n      \"columnKind\": \"utf16CodeUnits\",\n      \"results\": [", out);
+	rc = store_foreach_finding(st, run, write_result, &c);
+	fputs(c.n ? "\n      ],\n      \"invocations\": " : "],\n      \"invocations\": ", out);
+	invs = json_array();
+	json_array_append_new(invs, invocation_object(st, &r, &c));
+	json_dumpf(invs, out, JSON_PRESERVE_ORDER | JSON_COMPACT);
+	json_decref(invs);
+	fputs("\n    }\n  ]\n}\n", out);
+	if (c.dropped)
+		fprintf(stderr, "assay: SARIF report holds the first %d of %u results (GitHub's limit)\n", SARIF_MAX_RESULTS,
+			c.n + c.dropped);
+	store_run_clear(&r);
+	if (rc == 0 && (c.rc || ferror(out)))
+		rc = -EIO;
+	return rc;
+}
