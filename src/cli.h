@@ -61,5 +61,7 @@ int cmd_report(int argc, char **argv);
 int cmd_runs(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 #endif

@@ -1,15 +1,18 @@
 /*
  * The commands over stored runs: `assay report` re-renders one, `assay
- * runs` lists them.
+ * runs` lists them, `assay diff` compares two by fingerprint, and `assay
+ * verify` walks the hash chain.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "hashmap.h"
 #include "report.h"
 #include "store.h"
 #include "util.h"
@@ -170,4 +173,270 @@ int cmd_runs(int argc, char **argv)
 	rc = store_foreach_run(st, print_run, NULL);
 	store_close(st);
 	return rc < 0 ? EXIT_RUNTIME : EXIT_OK;
+}
+
+/* ---- assay diff A B: new, fixed and persisting findings ---- */
+
+static int collect_fingerprint(const struct finding *f, void *ctx)
+{
+	hashmap_put(ctx, f->fingerprint, (void *)1);
+	return 0;
+}
+
+struct diff_side {
+	struct hashmap *other; /* fingerprints of the other run */
+	bool in_other;         /* list the findings that are (not) in it */
+	const char *label;
+	unsigned n;
+	json_t *json; /* NULL: print text */
+};
+
+static void print_diff_line(const char *label, const struct finding *f)
+{
+	printf("  %-10s %-8s %-32s %s", label, severity_name(f->severity), f->rule, *f->path ? f->path : f->target);
+	if (f->line)
+		printf(":%u", f->line);
+	printf("  %s\n", f->message);
+}
+
+static int diff_finding(const struct finding *f, void *ctx)
+{
+	struct diff_side *d = ctx;
+	json_t *o;
+
+	if (hashmap_contains(d->other, f->fingerprint) != d->in_other)
+		return 0;
+	d->n++;
+	if (!d->json) {
+		print_diff_line(d->label, f);
+		return 0;
+	}
+	o = json_object();
+	json_object_set_new(o, "rule", json_string(f->rule));
+	json_object_set_new(o, "severity", json_string(severity_name(f->severity)));
+	json_object_set_new(o, "target", json_string(f->target));
+	json_object_set_new(o, "path", json_string(f->path));
+	json_object_set_new(o, "line", json_integer(f->line));
+	json_object_set_new(o, "message", json_string(f->message));
+	json_object_set_new(o, "fingerprint", json_string(f->fingerprint));
+	json_array_append_new(d->json, o);
+	return 0;
+}
+
+/* "previous" is the complete run before the newest one. */
+static int resolve_diff_run(struct store *st, const char *spec, int64_t *run)
+{
+	int64_t latest;
+	struct store_run r;
+
+	if (strcmp(spec, "previous") != 0)
+		return resolve_run("diff", st, spec, run);
+	if (store_latest_run(st, &latest) < 0)
+		return resolve_run("diff", st, "latest", run);
+	for (int64_t id = latest - 1; id > 0; id--) {
+		if (store_run_get(st, id, &r) < 0)
+			continue;
+		bool complete = strcmp(r.status, "complete") == 0;
+		store_run_clear(&r);
+		if (complete) {
+			*run = id;
+			return EXIT_OK;
+		}
+	}
+	fprintf(stderr, "assay diff: there is no complete run before the latest one\n");
+	return EXIT_USAGE;
+}
+
+static const struct option diff_options[] = {
+	{"db", required_argument, NULL, OPT_DB},
+	{"format", required_argument, NULL, 'f'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+int cmd_diff(int argc, char **argv)
+{
+	const char *db_opt = NULL, *format = "text";
+	struct hashmap fa, fb;
+	struct store *st;
+	int64_t a = 0, b = 0;
+	int c, status;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":f:h", diff_options, NULL)) != -1) {
+		switch (c) {
+		case OPT_DB:
+			db_opt = optarg;
+			break;
+		case 'f':
+			format = optarg;
+			break;
+		case 'h':
+			return cli_print_help("diff");
+		default:
+			return cli_bad_option("diff", argv, c);
+		}
+	}
+	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
+		return cli_usage_error("diff", "unknown format '%s' (text or json)", format);
+	if (argc - optind != 2)
+		return cli_usage_error("diff", "takes two runs: an id, 'latest' or 'previous'");
+	st = cli_open_store("diff", cli_db_path(db_opt));
+	if (!st)
+		return EXIT_RUNTIME;
+	status = resolve_diff_run(st, argv[optind], &a);
+	if (status == EXIT_OK)
+		status = resolve_diff_run(st, argv[optind + 1], &b);
+	if (status != EXIT_OK)
+		goto out;
+	hashmap_init(&fa);
+	hashmap_init(&fb);
+	store_foreach_finding(st, a, collect_fingerprint, &fa);
+	store_foreach_finding(st, b, collect_fingerprint, &fb);
+	{
+		struct diff_side added = {&fa, false, "new", 0, NULL}, fixed = {&fb, false, "fixed", 0, NULL},
+				 kept = {&fa, true, "persisting", 0, NULL};
+		json_t *doc = NULL;
+
+		if (strcmp(format, "json") == 0) {
+			doc = json_object();
+			added.json = json_array();
+			fixed.json = json_array();
+			kept.json = json_array();
+		} else {
+			printf("run %" PRId64 " -> run %" PRId64 "\n", a, b);
+		}
+		store_foreach_finding(st, b, diff_finding, &added);
+		store_foreach_finding(st, a, diff_finding, &fixed);
+		store_foreach_finding(st, b, diff_finding, &kept);
+		if (doc) {
+			json_object_set_new(doc, "from", json_integer(a));
+			json_object_set_new(doc, "to", json_integer(b));
+			json_object_set_new(doc, "new", added.json);
+			json_object_set_new(doc, "fixed", fixed.json);
+			json_object_set_new(doc, "persisting", kept.json);
+			json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+			putchar('\n');
+			json_decref(doc);
+		} else {
+			printf("%u new, %u fixed, %u persisting\n", added.n, fixed.n, kept.n);
+		}
+	}
+	hashmap_free(&fa, NULL);
+	hashmap_free(&fb, NULL);
+out:
+	store_close(st);
+	return status;
+}
+
+/* ---- assay verify: the hash chain ---- */
+
+struct run_list {
+	struct store_run *runs;
+	size_t n, cap;
+};
+
+static int collect_run(const struct store_run *r, void *ctx)
+{
+	struct run_list *l = ctx;
+	struct store_run *copy;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->runs = xrealloc(l->runs, l->cap * sizeof(*l->runs));
+	}
+	copy = &l->runs[l->n++];
+	memset(copy, 0, sizeof(*copy));
+	copy->id = r->id;
+	copy->status = xstrdup(r->status);
+	copy->content_hash = r->content_hash ? xstrdup(r->content_hash) : NULL;
+	copy->prev_hash = r->prev_hash ? xstrdup(r->prev_hash) : NULL;
+	copy->chain_hash = r->chain_hash ? xstrdup(r->chain_hash) : NULL;
+	return 0;
+}
+
+/* Checks one complete run against its predecessor's chain hash; prints
+ * and counts what does not hold. */
+static unsigned verify_run(struct store *st, const struct store_run *r, const char *expected_prev)
+{
+	char recomputed[SHA256_HEX_LEN + 1], chain[SHA256_HEX_LEN + 1];
+	char *joined;
+	unsigned problems = 0;
+
+	if (!r->content_hash || !r->prev_hash || !r->chain_hash) {
+		printf("run %" PRId64 ": complete but its hashes are missing: edited\n", r->id);
+		return 1;
+	}
+	if (store_run_content_hash(st, r->id, recomputed) < 0 || strcmp(recomputed, r->content_hash) != 0) {
+		printf("run %" PRId64 ": its content (run, inputs, findings or notices) was altered after it "
+		       "completed\n", r->id);
+		problems++;
+	}
+	if (strcmp(r->prev_hash, expected_prev) != 0) {
+		printf("run %" PRId64 ": the chain is broken before it: the complete run preceding it was altered or "
+		       "removed\n", r->id);
+		problems++;
+	}
+	joined = xasprintf("%s%s", r->prev_hash, r->content_hash);
+	sha256_hex(joined, strlen(joined), chain);
+	free(joined);
+	if (strcmp(chain, r->chain_hash) != 0) {
+		printf("run %" PRId64 ": its chain hash was altered\n", r->id);
+		problems++;
+	}
+	return problems;
+}
+
+static const struct option verify_options[] = {
+	{"db", required_argument, NULL, OPT_DB},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+int cmd_verify(int argc, char **argv)
+{
+	static const char zeros[] = "0000000000000000000000000000000000000000000000000000000000000000";
+	const char *db_opt = NULL, *expected_prev = zeros;
+	struct run_list l = {0};
+	unsigned problems = 0, complete = 0;
+	struct store *st;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", verify_options, NULL)) != -1) {
+		switch (c) {
+		case OPT_DB:
+			db_opt = optarg;
+			break;
+		case 'h':
+			return cli_print_help("verify");
+		default:
+			return cli_bad_option("verify", argv, c);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("verify", "unexpected argument '%s'", argv[optind]);
+	st = cli_open_store("verify", cli_db_path(db_opt));
+	if (!st)
+		return EXIT_RUNTIME;
+	store_foreach_run(st, collect_run, &l); /* newest first */
+	for (size_t i = l.n; i-- > 0;) {
+		struct store_run *r = &l.runs[i];
+		if (strcmp(r->status, "complete") != 0)
+			continue;
+		complete++;
+		problems += verify_run(st, r, expected_prev);
+		expected_prev = r->chain_hash ? r->chain_hash : zeros;
+	}
+	if (problems)
+		printf("verification FAILED: %u problem%s in %u complete runs\n", problems, problems == 1 ? "" : "s",
+		       complete);
+	else
+		printf("verified %u complete run%s: every content hash and the chain hold\n", complete,
+		       complete == 1 ? "" : "s");
+	for (size_t i = 0; i < l.n; i++)
+		store_run_clear(&l.runs[i]);
+	free(l.runs);
+	store_close(st);
+	return problems ? EXIT_FINDINGS : EXIT_OK;
 }

@@ -37,6 +37,16 @@ const struct command commands[] = {
 	{"runs", cmd_runs, "runs [--db FILE]",
 	 "List the stored runs, newest first: id, date, status, inputs and counts.\n"
 	 "      --db FILE         the store"},
+	{"diff", cmd_diff, "diff A B [--format text|json]",
+	 "Compare two stored runs by fingerprint: new (in B only), fixed (in A only), persisting.\n"
+	 "A and B are run ids, 'latest' or 'previous' (the complete run before the latest).\n"
+	 "  -f, --format FORMAT   text (default) or json\n"
+	 "      --db FILE         the store"},
+	{"verify", cmd_verify, "verify [--db FILE]",
+	 "Walk the hash chain of complete runs: recompute each run's content hash and check\n"
+	 "that it chains to the run before. Exit 1, naming the run, when a run was altered\n"
+	 "or removed.\n"
+	 "      --db FILE         the store"},
 	{"rules", cmd_rules, "rules [--format text|json|markdown|regex]",
 	 "List every rule: id, severity, title.\n"
 	 "  -f, --format FORMAT   text (default), json, markdown, or regex (the secret rules'\n"

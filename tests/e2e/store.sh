@@ -60,3 +60,36 @@ expect_eq "run 3 chains to run 2" "$(sqlite3 "$tmp/kill.db" "select chain_hash f
 	"$(sqlite3 "$tmp/kill.db" "select prev_hash from runs where id = 3")"
 expect_eq "store schema version" 1 "$(sqlite3 "$tmp/kill.db" "pragma user_version")"
 expect_eq "store uses WAL" wal "$(sqlite3 "$tmp/kill.db" "pragma journal_mode")"
+
+# assay diff: new, fixed and persisting by fingerprint.
+d="$tmp/diff"
+mkdir -p "$d"
+printf 'APP=x\n' >"$d/.env"
+chmod 0644 "$d/.env"
+printf 'APP=y\n' >"$d/.env.old"
+"$ASSAY" scan "$d" --db "$tmp/d.db" --fail-on none -q
+chmod 0600 "$d/.env"
+rm "$d/.env.old"
+printf 'DB_PASSWORD=hunter2\n' >"$d/.env.production"
+chmod 0600 "$d/.env.production"
+"$ASSAY" scan "$d" --db "$tmp/d.db" --fail-on none -q
+run_assay diff previous latest --db "$tmp/d.db"
+expect_eq "diff: counts" "1 new, 3 fixed, 0 persisting" "$(tail -1 <<<"$OUT")"
+run_assay diff 1 2 --db "$tmp/d.db" --format json
+expect_eq "diff json: the new finding" env.weak-secret "$(jq -r '.new[0].rule' <<<"$OUT")"
+expect_eq "diff json: fixed" 3 "$(jq '.fixed | length' <<<"$OUT")"
+run_assay diff 1 --db "$tmp/d.db"
+expect_eq "diff with one run: exit 2" 2 "$RC"
+
+# assay verify: an edited row and a removed run are both named.
+run_assay verify --db "$tmp/d.db"
+if [ "$RC" -eq 0 ] && grep -q "verified 2 complete runs" <<<"$OUT"; then ok "verify: intact chain"; else not_ok "verify intact" "$RC $OUT"; fi
+cp "$tmp/d.db" "$tmp/edited.db"
+sqlite3 "$tmp/edited.db" "update findings set severity = 0 where run_id = 1"
+run_assay verify --db "$tmp/edited.db"
+if [ "$RC" -eq 1 ] && grep -q "^run 1: its content" <<<"$OUT"; then ok "verify: an edited finding is named by run"; else not_ok "verify edited" "$RC $OUT"; fi
+cp "$tmp/d.db" "$tmp/removed.db"
+"$ASSAY" scan "$d" --db "$tmp/removed.db" --fail-on none -q
+sqlite3 "$tmp/removed.db" "pragma foreign_keys=on; delete from runs where id = 2"
+run_assay verify --db "$tmp/removed.db"
+if [ "$RC" -eq 1 ] && grep -q "^run 3: the chain is broken" <<<"$OUT"; then ok "verify: a removed run breaks the chain at the next"; else not_ok "verify removed" "$RC $OUT"; fi
