@@ -54,8 +54,9 @@ static pcre2_code *compile(const char *pattern, uint32_t options, char *err, siz
 {
 	int code;
 	PCRE2_SIZE at;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, options | PCRE2_UTF | PCRE2_NO_UTF_CHECK,
-				       &code, &at, NULL);
+	/* Byte mode, not UTF: scanned content is any bytes, and PCRE2's UTF
+	 * mode over invalid UTF-8 reads out of bounds. The patterns are ASCII. */
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, options, &code, &at, NULL);
 	if (!re) {
 		PCRE2_UCHAR msg[256];
 		pcre2_get_error_message(code, msg, sizeof(msg));
@@ -162,7 +163,7 @@ static bool rule_may_match(const struct secrets_engine *e, const struct compiled
 	if (!c->re)
 		return false; /* a whole-file rule: see run_file_rules */
 	if (c->path_re && (!path || pcre2_match(c->path_re, (PCRE2_SPTR)path, PCRE2_ZERO_TERMINATED, 0,
-						PCRE2_NO_UTF_CHECK, e->md, NULL) < 0))
+						0, e->md, NULL) < 0))
 		return false;
 	if (c->n_keywords == 0)
 		return true;
@@ -177,7 +178,7 @@ static bool allowlisted(const struct compiled_rule *c, pcre2_match_data *md, con
 	char *copy;
 	bool placeholder;
 
-	if (c->allow && pcre2_match(c->allow, (PCRE2_SPTR)secret, n, 0, PCRE2_NO_UTF_CHECK, md, NULL) >= 0)
+	if (c->allow && pcre2_match(c->allow, (PCRE2_SPTR)secret, n, 0, 0, md, NULL) >= 0)
 		return true;
 	if (secret_value_is_whole_reference(secret, n))
 		return true;
@@ -229,7 +230,7 @@ static void run_rule_in(struct secrets_engine *e, const struct compiled_rule *c,
 	PCRE2_SIZE start = from;
 
 	while (start < to) {
-		int rc = pcre2_match(c->re, (PCRE2_SPTR)data, to, start, PCRE2_NO_UTF_CHECK, e->md, NULL);
+		int rc = pcre2_match(c->re, (PCRE2_SPTR)data, to, start, 0, e->md, NULL);
 		PCRE2_SIZE *ov;
 		size_t off, n;
 
