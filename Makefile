@@ -19,6 +19,9 @@ endif
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
 INCLUDES := -Isrc -Iscanners -Ichecks -Ireports
 CPPFLAGS += -D_GNU_SOURCE -DASSAY_VERSION='"$(VERSION)"' $(INCLUDES)
+# libyaml's header shares its name with src/yaml.h, which -Isrc finds first:
+# src/yaml.c, its one includer, takes it by full path.
+CPPFLAGS += -DASSAY_LIBYAML_HEADER='"$(shell pkg-config --variable=includedir yaml-0.1)/yaml.h"'
 CFLAGS   ?=
 ALL_CFLAGS = -std=c11 $(OPT) $(WARN) $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
 LIBS      = $(shell pkg-config --libs $(PKGS)) -lhpdf -lm
