@@ -85,7 +85,7 @@ static int content_scan_file(struct scan *s, void *state, const struct fs_entry 
 	if (claimed || !S_ISREG(e->st.st_mode) || e->st.st_size == 0 || ignored_by_git(s, e))
 		return 0;
 	display = utf8_sanitize(e->relpath, strlen(e->relpath));
-	rc = read_file_capped(e->path, SECRETS_MAX_BYTES, &data, &len, &truncated);
+	rc = fs_entry_read(e, SECRETS_MAX_BYTES, &data, &len, &truncated);
 	if (rc < 0) {
 		scan_notice(s, "warning", display, "cannot read: %s; not searched for secrets", strerror(-rc));
 		goto out;

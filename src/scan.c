@@ -179,12 +179,27 @@ static int stat_target(const char *arg, struct stat *st, char *err, size_t errle
 	return 0;
 }
 
+static bool is_stdin_target(const char *arg)
+{
+	return strcmp(arg, SCAN_STDIN_TARGET) == 0;
+}
+
 int scan_check_targets(const struct scan_request *req, char *err, size_t errlen)
 {
 	struct stat st;
+	bool stdin_seen = false;
 
 	for (size_t i = 0; i < req->n_targets; i++) {
-		int rc = stat_target(req->targets[i], &st, err, errlen);
+		int rc;
+		if (is_stdin_target(req->targets[i])) {
+			if (stdin_seen) {
+				snprintf(err, errlen, "standard input ('-') can be named only once");
+				return -EINVAL;
+			}
+			stdin_seen = true;
+			continue;
+		}
+		rc = stat_target(req->targets[i], &st, err, errlen);
 		if (rc < 0)
 			return rc;
 	}
@@ -231,13 +246,47 @@ static void target_attach_repo(struct scan *s, struct scan_target *t)
 		t->kind = "git-worktree";
 }
 
+/* Reads standard input whole, up to SCAN_STDIN_MAX_BYTES; what it could
+ * not read is said in a notice, and the scan goes on with what it has. */
+static void target_read_stdin(struct scan *s, struct scan_target *t)
+{
+	struct buf b;
+	char chunk[65536];
+	size_t n;
+
+	buf_init(&b);
+	buf_append(&b, "", 0);
+	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
+		if (b.len + n > SCAN_STDIN_MAX_BYTES) {
+			buf_append(&b, chunk, SCAN_STDIN_MAX_BYTES - b.len);
+			t->stdin_truncated = true;
+			break;
+		}
+		buf_append(&b, chunk, n);
+	}
+	if (ferror(stdin))
+		scan_notice(s, "error", t->locator, "cannot read standard input: %s; scanned what was read",
+			    strerror(errno));
+	if (t->stdin_truncated)
+		scan_notice(s, "warning", t->locator, "standard input is larger than the %d MiB cap; only the first "
+			    "%d MiB were scanned", SCAN_STDIN_MAX_BYTES >> 20, SCAN_STDIN_MAX_BYTES >> 20);
+	t->stdin_len = b.len;
+	t->stdin_data = buf_steal(&b);
+}
+
 static void target_open(struct scan *s, struct scan_target *t, const char *arg)
 {
 	struct stat st;
 
 	memset(t, 0, sizeof(*t));
-	t->locator = normalise_locator(arg);
 	sha256_init(&t->digest);
+	if (is_stdin_target(arg)) {
+		t->locator = xstrdup(SCAN_STDIN_NAME);
+		t->kind = "stdin";
+		target_read_stdin(s, t);
+		return;
+	}
+	t->locator = normalise_locator(arg);
 	if (stat(arg, &st) == 0 && S_ISREG(st.st_mode)) {
 		t->kind = "file";
 		t->file = xstrdup(arg);
@@ -256,6 +305,9 @@ static void target_close(struct scan_target *t)
 	free(t->root);
 	free(t->file);
 	free(t->repo_prefix);
+	if (t->stdin_data)
+		secure_zero(t->stdin_data, t->stdin_len);
+	free(t->stdin_data);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -309,7 +361,10 @@ static int scan_target_walk(struct scan *s, struct scan_target *t, void **states
 	struct walk_ctx w = {s, states};
 	int rc;
 
-	rc = t->file ? fswalk_file(t->file, &ops, &w) : fswalk(t->root, &ops, &w);
+	if (t->stdin_data)
+		rc = fswalk_buffer(SCAN_STDIN_NAME, t->stdin_data, t->stdin_len, t->stdin_truncated, &ops, &w);
+	else
+		rc = t->file ? fswalk_file(t->file, &ops, &w) : fswalk(t->root, &ops, &w);
 	if (rc < 0 && rc != -EINTR && rc != s->write_error)
 		scan_notice(s, "error", t->locator, "cannot walk: %s", strerror(-rc));
 	strcpy(t->digest_hex, "sha256:");

@@ -22,8 +22,8 @@ struct scan;
 
 /* One input named on the command line. */
 struct scan_target {
-	char *locator;     /* as given, normalised ("./a/" -> "a") */
-	const char *kind;  /* directory | git-worktree | file */
+	char *locator;     /* as given, normalised ("./a/" -> "a"); "<stdin>" for "-" */
+	const char *kind;  /* directory | git-worktree | file | stdin */
 	char *root;        /* the directory walked (a file's own directory) */
 	char *file;        /* the single file named, or NULL */
 	struct repo *repo; /* the git work tree holding root, or NULL */
@@ -31,7 +31,18 @@ struct scan_target {
 	struct sha256 digest;
 	char digest_hex[SHA256_HEX_LEN + 8];
 	unsigned files;    /* files walked */
+	char *stdin_data;  /* standard input, read whole (up to SCAN_STDIN_MAX_BYTES) */
+	size_t stdin_len;
+	bool stdin_truncated;
 };
+
+/* The target "-" reads standard input into memory, at most this much (no
+ * scanner's own cap is larger, so a scanner that sees the whole buffer has
+ * seen everything it would read from a file), and hands it to the scanners
+ * as one file named "<stdin>": `helm template … | assay scan -`. */
+#define SCAN_STDIN_TARGET "-"
+#define SCAN_STDIN_NAME "<stdin>"
+#define SCAN_STDIN_MAX_BYTES (64 * 1024 * 1024)
 
 /* A scanner: one input kind. `file` sees every file the walk finds and
  * picks its own by name; state is what `begin` returned. It returns 1 when
