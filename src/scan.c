@@ -24,6 +24,8 @@ volatile sig_atomic_t scan_cancelled;
 
 static const struct scanner *const scanners[] = {
 	&env_scanner,
+	&k8s_scanner,
+	&compose_scanner,
 	&content_scanner, /* last: it takes what no format scanner claimed */
 };
 
