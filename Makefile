@@ -87,11 +87,21 @@ check-valgrind: test-bin
 	VALGRIND=1 tests/run.sh build/rel:./assay
 
 FUZZ_SECONDS ?= 60
-fuzz:
-	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
-	  mkdir -p build/fuzz-lf && \
-	  clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(shell pkg-config --cflags $(PKGS)) \
-	    -o build/fuzz-lf/$$n $$f $(LIB_SRC) $(LIBS) || exit 1; \
+FUZZ_ONLY ?= $(FUZZ_SRC)
+# The library is built once for libFuzzer into an archive, so that each
+# target links only the objects it needs (cli.c wants main.c's command
+# table, which no fuzz target has).
+FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined $(shell pkg-config --cflags $(PKGS))
+FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz-lf/obj/%.o)
+build/fuzz-lf/obj/%.o: %.c $(wildcard src/*.h scanners/*.h checks/*.h reports/*.h)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+build/fuzz-lf/libassay.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+fuzz: build/fuzz-lf/libassay.a
+	@for f in $(FUZZ_ONLY); do n=$$(basename $$f .c); \
+	  clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o build/fuzz-lf/$$n $$f build/fuzz-lf/libassay.a $(LIBS) || exit 1; \
 	  mkdir -p build/fuzz-lf/$$n.corpus; \
 	  build/fuzz-lf/$$n -max_total_time=$(FUZZ_SECONDS) build/fuzz-lf/$$n.corpus tests/fuzz/corpus/$${n#fuzz_} || exit 1; \
 	done

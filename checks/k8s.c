@@ -628,7 +628,8 @@ static void list_scalars(const struct yaml_node *list, char *out, size_t n)
 	out[0] = '\0';
 	for (size_t i = 0; yaml_is_sequence(list) && i < list->n_items && used + 1 < n; i++) {
 		const char *v = yaml_scalar_str(list->items[i]);
-		int w = snprintf(out + used, n - used, "%s%s", used ? ", " : "", v ? v : "?");
+		int w = snprintf(out + used, n - used, "%s%s", used ? ", " : "",
+				 v ? (*v ? v : "\"\"") : yaml_is_null(list->items[i]) ? "\"\"" : "?");
 		if (w < 0)
 			break;
 		used += (size_t)w;
