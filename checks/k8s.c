@@ -220,15 +220,16 @@ static const struct rule k8s_rules[] = {
 	{R_PSA, "Namespace without Pod Security Admission enforcement", SEV_MEDIUM,
 	 "A Namespace has no pod-security.kubernetes.io/enforce label (or enforces `privileged`, which "
 	 "allows everything), and the scanned files hold no other admission control for pods (a validating "
-	 "or mutating webhook on pods, Kyverno or Gatekeeper policies). Nothing then stops a privileged pod "
-	 "in it.",
+	 "webhook or ValidatingAdmissionPolicy on pod creation, Kyverno or Gatekeeper policies; a mutating "
+	 "webhook such as a sidecar injector judges nothing). Nothing then stops a privileged pod in it.",
 	 "Label the namespace pod-security.kubernetes.io/enforce: restricted (or baseline).",
 	 CIS "5.2.1\nISO/IEC 27001:2022 A.8.9"},
 	/* ---- 5.3 network policies */
 	{R_NETPOL_MISSING, "Namespace without a NetworkPolicy", SEV_MEDIUM,
-	 "A namespace runs workloads in the scanned files but no NetworkPolicy in them applies to it, so every "
-	 "pod accepts traffic from every other pod of the cluster and may reach anything. An unset namespace "
-	 "counts as default.",
+	 "A namespace that runs workloads in the scanned files, or that they declare, has no NetworkPolicy in "
+	 "them (nor a CiliumNetworkPolicy, nor a Cilium or Calico cluster-wide policy selecting every pod), so "
+	 "every pod accepts traffic from every other pod of the cluster and may reach anything. An unset "
+	 "namespace counts as default.",
 	 "Add a default-deny NetworkPolicy to the namespace and allow the flows each workload needs.",
 	 CIS "5.3.2\nISO/IEC 27001:2022 A.8.22\nSOC 2 CC6.6"},
 	{R_NETPOL_OPEN, "NetworkPolicy allows any peer on any port", SEV_MEDIUM,
@@ -308,8 +309,9 @@ static const struct rule k8s_rules[] = {
 	 "Use a version tag, and better a digest (image@sha256:...).",
 	 "CIS Docker Benchmark 1.6.0 5.28\nISO/IEC 27001:2022 A.8.32"},
 	{R_NOT_PINNED, "Image not pinned to a digest", SEV_LOW,
-	 "The container image is referenced by tag, not by digest: a tag can be moved to other content by "
-	 "anyone who can push to the registry. Low: tags of trusted registries rarely move.",
+	 "The container image is referenced by tag, not by a valid digest (the OCI grammar; sha256, sha512 and "
+	 "blake3 with their exact length of lower-case hex): a tag can be moved to other content by anyone who "
+	 "can push to the registry. Low: tags of trusted registries rarely move.",
 	 "Reference the image as name@sha256:<digest> (a tag may stay before the @ for readers).",
 	 "ISO/IEC 27001:2022 A.8.32, A.5.21"},
 	{R_SA_DEFAULT, "Pod runs as the default service account", SEV_LOW,
@@ -381,6 +383,7 @@ struct k8s_checks {
 	struct namespace_info *namespaces;
 	size_t n_namespaces;
 	char *policy_engine; /* what in the scanned files admits pods, or NULL */
+	char *cluster_policy; /* a cluster-wide network policy selecting every pod, or NULL */
 };
 
 /* Grows an array by one element, doubling its capacity at powers of two. */
@@ -770,6 +773,39 @@ static void image_tag(const char *image, char *tag, size_t n)
 		snprintf(tag, n, "%.*s", (int)(end - (size_t)(colon - image) - 1), colon + 1);
 }
 
+/* A digest as the OCI image specification defines it: algorithm
+ * components of [a-z0-9] joined by [+._-], a colon, and an encoded part of
+ * [a-zA-Z0-9=_-]; the registered algorithms (sha256, sha512, blake3) want
+ * exactly their length of lower-case hex. A malformed digest pins nothing:
+ * the runtime refuses it. */
+static bool digest_valid(const char *d)
+{
+	static const struct {
+		const char *name;
+		size_t hex;
+	} registered[] = {{"sha256", 64}, {"sha512", 128}, {"blake3", 64}};
+	const char *colon = strchr(d, ':'), *enc;
+	size_t alg_len, enc_len;
+
+	if (!colon || colon == d)
+		return false;
+	alg_len = (size_t)(colon - d);
+	for (size_t i = 0; i < alg_len; i++) {
+		bool sep = strchr("+._-", d[i]) != NULL;
+		bool comp = (d[i] >= 'a' && d[i] <= 'z') || (d[i] >= '0' && d[i] <= '9');
+		if (!comp && !(sep && i > 0 && i + 1 < alg_len && !strchr("+._-", d[i - 1])))
+			return false;
+	}
+	enc = colon + 1;
+	enc_len = strlen(enc);
+	if (enc_len == 0 || strspn(enc, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789=_-") != enc_len)
+		return false;
+	for (size_t i = 0; i < ARRAY_LEN(registered); i++)
+		if (alg_len == strlen(registered[i].name) && strncmp(d, registered[i].name, alg_len) == 0)
+			return enc_len == registered[i].hex && strspn(enc, "0123456789abcdef") == enc_len;
+	return true;
+}
+
 static void check_image(struct k8s_ctx *x, const struct container_ctx *k)
 {
 	const struct yaml_pair *p = yaml_map_find(k->node, "image");
@@ -779,14 +815,15 @@ static void check_image(struct k8s_ctx *x, const struct container_ctx *k)
 
 	if (!image || !*image)
 		return;
-	digest = strstr(image, "@sha256:") || strstr(image, "@sha512:");
+	digest = strchr(image, '@') && digest_valid(strchr(image, '@') + 1);
 	image_tag(image, tag, sizeof(tag));
 	snprintf(ev, sizeof(ev), "image: %.280s", image);
-	if (!digest && (!*tag || strcmp(tag, "latest") == 0))
+	if (!strchr(image, '@') && (!*tag || strcmp(tag, "latest") == 0))
 		emit(x, R_TAG_LATEST, p->key, k->name, image, ev, "image %s %s", image,
 		     *tag ? "uses the latest tag" : "has no tag (it means latest)");
 	if (!digest)
-		emit(x, R_NOT_PINNED, p->key, k->name, image, ev, "image %s is not pinned to a digest", image);
+		emit(x, R_NOT_PINNED, p->key, k->name, image, ev, "image %s is not pinned to a digest%s", image,
+		     strchr(image, '@') ? " (what follows @ is not a valid digest)" : "");
 }
 
 static void check_host_ports(struct k8s_ctx *x, const struct container_ctx *k)
@@ -867,9 +904,9 @@ static void check_container(struct k8s_ctx *x, const struct container_ctx *k, co
 	check_image(x, k);
 	check_host_ports(x, k);
 	check_env(x, k);
-	if (ephemeral)
-		return; /* debugging containers: no resources, probes or read-only root to ask for */
 	check_read_only_root(x, k);
+	if (ephemeral)
+		return; /* the API allows no resources or probes on debugging containers */
 	check_resources(x, k);
 	check_probes(x, k, p);
 }
@@ -1406,8 +1443,49 @@ static void check_policy_direction(struct k8s_ctx *x, const char *direction, con
 static void check_network_policy(struct k8s_ctx *x)
 {
 	namespace_get(x->c, effective_namespace(x->o))->has_policy = true;
+	if (!str_starts_with(x->o->api_version, "networking.k8s.io/"))
+		return; /* Calico's NetworkPolicy: another schema */
 	check_policy_direction(x, "egress", "to");
 	check_policy_direction(x, "ingress", "from");
+}
+
+/* A Cilium endpoint selector that selects every pod: {} or empty
+ * matchLabels, and no matchExpressions. */
+static bool selects_everything(const struct yaml_node *sel)
+{
+	const struct yaml_node *labels = yaml_map_get(sel, "matchLabels");
+
+	return yaml_is_mapping(sel) && is_empty_collection(labels) &&
+	       is_empty_collection(yaml_map_get(sel, "matchExpressions"));
+}
+
+/* Network policies of the CNI plugins (Cilium, Calico) count as the
+ * namespace's policy; their cluster-wide kinds count for every namespace
+ * when they select every pod. */
+static bool note_cni_policy(struct k8s_ctx *x)
+{
+	const char *kind = x->o->kind, *api = x->o->api_version;
+	const struct yaml_node *spec = yaml_map_get(x->o->root, "spec"), *specs = yaml_map_get(x->o->root, "specs");
+	bool all = false;
+
+	if (str_starts_with(api, "cilium.io/") && strcmp(kind, "CiliumNetworkPolicy") == 0) {
+		namespace_get(x->c, effective_namespace(x->o))->has_policy = true;
+		return true;
+	}
+	if (str_starts_with(api, "cilium.io/") && strcmp(kind, "CiliumClusterwideNetworkPolicy") == 0) {
+		all = selects_everything(yaml_map_get(spec, "endpointSelector"));
+		for (size_t i = 0; !all && yaml_is_sequence(specs) && i < specs->n_items; i++)
+			all = selects_everything(yaml_map_get(specs->items[i], "endpointSelector"));
+	} else if ((str_starts_with(api, "projectcalico.org/") || str_starts_with(api, "crd.projectcalico.org/")) &&
+		   strcmp(kind, "GlobalNetworkPolicy") == 0) {
+		const char *sel = yaml_map_get_str(spec, "selector");
+		all = !sel || strcmp(sel, "all()") == 0;
+	} else {
+		return false;
+	}
+	if (all && !x->c->cluster_policy)
+		x->c->cluster_policy = xstrdup(x->who);
+	return true;
 }
 
 static void note_namespace(struct k8s_ctx *x)
@@ -1430,25 +1508,32 @@ static void note_namespace(struct k8s_ctx *x)
 	}
 }
 
-/* A webhook that sees pod creation in namespaces, or a Kyverno or
- * Gatekeeper policy: admission control other than Pod Security Admission
- * (CIS 5.2.1 asks for at least one). */
-static bool webhook_admits_pods(const struct yaml_node *root)
+/* Admission control other than Pod Security Admission (CIS 5.2.1 asks for
+ * at least one): a validating webhook that sees pods created in
+ * namespaces, a ValidatingAdmissionPolicy on pods, or Kyverno or
+ * Gatekeeper policies. Mutating webhooks do not count: most (sidecar
+ * injectors) change pods without judging them. */
+static bool rules_cover_pod_creation(const struct yaml_node *rules, const char *resources_key)
 {
 	static const char *const pods[] = {"pods", NULL}, *const create[] = {"CREATE", NULL};
+
+	for (size_t r = 0; yaml_is_sequence(rules) && r < rules->n_items; r++) {
+		const struct yaml_node *rule = rules->items[r];
+		const char *scope = yaml_map_get_str(rule, "scope");
+		if (list_covers(yaml_map_get(rule, resources_key), pods, 2) &&
+		    list_covers(yaml_map_get(rule, "operations"), create, 2) && (!scope || strcmp(scope, "Cluster") != 0))
+			return true;
+	}
+	return false;
+}
+
+static bool webhook_admits_pods(const struct yaml_node *root)
+{
 	const struct yaml_node *hooks = yaml_map_get(root, "webhooks");
 
-	for (size_t i = 0; yaml_is_sequence(hooks) && i < hooks->n_items; i++) {
-		const struct yaml_node *rules = yaml_map_get(hooks->items[i], "rules");
-		for (size_t r = 0; yaml_is_sequence(rules) && r < rules->n_items; r++) {
-			const struct yaml_node *rule = rules->items[r];
-			const char *scope = yaml_map_get_str(rule, "scope");
-			if (list_covers(yaml_map_get(rule, "resources"), pods, 2) &&
-			    list_covers(yaml_map_get(rule, "operations"), create, 2) &&
-			    (!scope || strcmp(scope, "Cluster") != 0))
-				return true;
-		}
-	}
+	for (size_t i = 0; yaml_is_sequence(hooks) && i < hooks->n_items; i++)
+		if (rules_cover_pod_creation(yaml_map_get(hooks->items[i], "rules"), "resources"))
+			return true;
 	return false;
 }
 
@@ -1457,8 +1542,11 @@ static void note_policy_engine(struct k8s_ctx *x)
 	const char *kind = x->o->kind, *api = x->o->api_version;
 	bool engine = false;
 
-	if (strcmp(kind, "ValidatingWebhookConfiguration") == 0 || strcmp(kind, "MutatingWebhookConfiguration") == 0)
+	if (strcmp(kind, "ValidatingWebhookConfiguration") == 0)
 		engine = webhook_admits_pods(x->o->root);
+	else if (strcmp(kind, "ValidatingAdmissionPolicy") == 0)
+		engine = rules_cover_pod_creation(yaml_map_get_path(x->o->root, "spec.matchConstraints.resourceRules"),
+						  "resources");
 	else if (str_starts_with(api, "kyverno.io/") && (strcmp(kind, "ClusterPolicy") == 0 || strcmp(kind, "Policy") == 0))
 		engine = true;
 	else if (str_starts_with(api, "templates.gatekeeper.sh/") && strcmp(kind, "ConstraintTemplate") == 0)
@@ -1538,7 +1626,7 @@ void k8s_check_object(struct scan *s, struct k8s_checks *c, const struct k8s_obj
 		check_network_policy(&x);
 	else if (strcmp(kind, "Namespace") == 0)
 		note_namespace(&x);
-	else
+	else if (!note_cni_policy(&x))
 		check_workload(&x);
 }
 
@@ -1614,11 +1702,15 @@ static void report_namespaces(struct scan *s, struct k8s_checks *c)
 		const struct k8s_place *at = ns->has_object ? &ns->object_at : &ns->workload_at;
 		char msg[768], identity[300];
 
-		if (ns->workloads && !ns->has_policy) {
-			snprintf(msg, sizeof(msg),
-				 "namespace %s runs %u workload%s (%s first) and no NetworkPolicy in the scanned files "
-				 "applies to it",
-				 ns->name, ns->workloads, ns->workloads == 1 ? "" : "s", ns->workload_at.who);
+		if ((ns->workloads || ns->has_object) && !ns->has_policy && !c->cluster_policy) {
+			if (ns->workloads)
+				snprintf(msg, sizeof(msg),
+					 "namespace %s runs %u workload%s (%s first) and no NetworkPolicy in the scanned "
+					 "files applies to it",
+					 ns->name, ns->workloads, ns->workloads == 1 ? "" : "s", ns->workload_at.who);
+			else
+				snprintf(msg, sizeof(msg), "%s: no NetworkPolicy in the scanned files applies to it",
+					 ns->object_at.who);
 			snprintf(identity, sizeof(identity), "namespace\n%s", ns->name);
 			emit_at(s, R_NETPOL_MISSING, at->target, at->path, at->line, at->column, msg, NULL, NULL,
 				identity);
@@ -1677,6 +1769,7 @@ static void free_state(struct k8s_checks *c)
 	free(c->pending);
 	free(c->namespaces);
 	free(c->policy_engine);
+	free(c->cluster_policy);
 	free(c);
 }
 
