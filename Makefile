@@ -42,7 +42,7 @@ else
 ASSAY_BIN := assay
 endif
 
-.PHONY: all check test test-bin check-valgrind demo bench fuzz install uninstall clean deps docs format
+.PHONY: all check test test-bin check-valgrind demo bench bench-k8s fuzz install uninstall clean deps docs format
 
 all: $(ASSAY_BIN)
 
@@ -114,6 +114,20 @@ demo: $(ASSAY_BIN)
 
 bench: $(ASSAY_BIN)
 	bench/run.sh $(BENCH_ARGS)
+
+# Kubernetes scanning against a bare libyaml event loop (bench/k8s.sh).
+# yaml_events is built without src/ on the include path: src/yaml.h
+# would shadow libyaml's header.
+$(BUILD)/bench/yaml_events: bench/yaml_events.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -o $@ $< $(shell pkg-config --libs yaml-0.1)
+
+$(BUILD)/bench/yaml_model: bench/yaml_model.c $(BUILD)/libassay.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libassay.a $(LIBS)
+
+bench-k8s: $(ASSAY_BIN) $(BUILD)/bench/yaml_events $(BUILD)/bench/yaml_model
+	bench/k8s.sh $(BENCH_ARGS)
 
 docs: $(ASSAY_BIN)
 	./assay rules --format markdown > docs/rules.md

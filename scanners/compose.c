@@ -90,6 +90,8 @@ static int compose_scan_file(struct scan *s, void *state, const struct fs_entry 
 	named = compose_name_matches(e->name);
 	if (!named && !e->data && !has_yaml_extension(e->name))
 		return 0;
+	if (!s->target->file && scan_ignored_by_git(s, e))
+		return 0; /* git's view of the tree, as the content scanner has it */
 	rc = fs_entry_read(e, COMPOSE_MAX_BYTES, &data, &len, &truncated);
 	if (rc < 0 || looks_binary(data, len) || (!named && !memmem(data, len, "services", 8)))
 		goto out; /* the content scanner reports what it cannot read */

@@ -18,21 +18,6 @@
 
 #define PRINTABLE_RUN_MIN 8
 
-static bool ignored_by_git(struct scan *s, const struct fs_entry *e)
-{
-	struct scan_target *t = s->target;
-	bool in_index, in_head, ignored;
-	char *repo_path;
-
-	if (!t->repo)
-		return false;
-	repo_path = xasprintf("%s%s", t->repo_prefix, e->relpath);
-	repo_tracking(t->repo, repo_path, &in_index, &in_head);
-	ignored = !in_index && !in_head && repo_ignores(t->repo, repo_path);
-	free(repo_path);
-	return ignored;
-}
-
 /* Keeps runs of at least PRINTABLE_RUN_MIN printable bytes, one per line,
  * in place. Line numbers of a binary file mean little; findings in one are
  * reported without a line. */
@@ -82,7 +67,7 @@ static int content_scan_file(struct scan *s, void *state, const struct fs_entry 
 	int rc;
 
 	(void)state;
-	if (claimed || !S_ISREG(e->st.st_mode) || e->st.st_size == 0 || ignored_by_git(s, e))
+	if (claimed || !S_ISREG(e->st.st_mode) || e->st.st_size == 0 || scan_ignored_by_git(s, e))
 		return 0;
 	display = utf8_sanitize(e->relpath, strlen(e->relpath));
 	rc = fs_entry_read(e, SECRETS_MAX_BYTES, &data, &len, &truncated);

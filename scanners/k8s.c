@@ -5,6 +5,8 @@
  * the many other YAML and JSON files of a repository cost a memory search.
  * A file it parses and finds objects in is claimed: it runs the secrets
  * engine over the file's text itself, and the content scanner skips it.
+ * In a git work tree, files git ignores (rendered output, vendored charts)
+ * are left out, as the content scanner leaves them out.
  *
  * Files with Helm template actions are not valid manifests until rendered;
  * they are claimed, searched for secrets, and named in an info notice with
@@ -275,6 +277,10 @@ static int k8s_scan_file(struct scan *s, void *state, const struct fs_entry *e, 
 	int rc;
 
 	if (claimed || !S_ISREG(e->st.st_mode) || (!e->data && !has_manifest_extension(e->name)))
+		return 0;
+	/* git's view of the tree, as the content scanner has it; a file named
+	 * on the command line is read whatever git thinks of it */
+	if (!s->target->file && scan_ignored_by_git(s, e))
 		return 0;
 	rc = fs_entry_read(e, K8S_MAX_BYTES, &data, &len, &truncated);
 	if (rc < 0 || looks_binary(data, len))

@@ -133,6 +133,21 @@ int scan_report_secrets(struct scan *s, const char *path, const char *data, size
 	return secrets_find(s->secrets, path, data, len, report_hit, &r);
 }
 
+bool scan_ignored_by_git(struct scan *s, const struct fs_entry *e)
+{
+	struct scan_target *t = s->target;
+	bool in_index, in_head, ignored;
+	char *repo_path;
+
+	if (!t->repo || e->data)
+		return false;
+	repo_path = xasprintf("%s%s", t->repo_prefix, e->relpath);
+	repo_tracking(t->repo, repo_path, &in_index, &in_head);
+	ignored = !in_index && !in_head && repo_ignores(t->repo, repo_path);
+	free(repo_path);
+	return ignored;
+}
+
 void scan_digest_content(struct scan *s, const char *relpath, const void *data, size_t len)
 {
 	char hex[SHA256_HEX_LEN + 1];

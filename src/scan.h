@@ -94,6 +94,11 @@ void scan_notice(struct scan *s, const char *level, const char *path, const char
 int scan_find_secrets(struct scan *s, const char *path, const char *data, size_t len, secret_hit_cb cb, void *ctx);
 int scan_report_secrets(struct scan *s, const char *path, const char *data, size_t len, unsigned first_line);
 
+/* True when the target is a git work tree and the file is neither tracked
+ * nor left untracked but unignored: git's view of the tree leaves it out
+ * (node_modules, build output). */
+bool scan_ignored_by_git(struct scan *s, const struct fs_entry *e);
+
 /* Adds a file's content to the input's digest. */
 void scan_digest_content(struct scan *s, const char *relpath, const void *data, size_t len);
 

@@ -113,6 +113,19 @@ expect_eq "stdin: a Compose file is read too" 1 \
 printf 'just some text\n' | "$ASSAY" scan - --db "$tmp/i.db" --fail-on none -q -o "$tmp/i3.json"
 expect_eq "stdin: plain text gives nothing" 0 "$(jq '.findings | length' "$tmp/i3.json")"
 
+# In a git work tree, what git ignores is left out, unless named.
+mkdir -p "$tmp/repo/rendered"
+cp "$src/list.yaml" "$tmp/repo/app.yaml"
+cp "$src/pod.json" "$tmp/repo/rendered/pod.json"
+printf 'rendered/\n' >"$tmp/repo/.gitignore"
+make_git_repo "$tmp/repo"
+run_assay scan "$tmp/repo" --db "$tmp/g.db" --fail-on none -q -o "$tmp/g.json"
+expect_eq "git work tree: ignored manifests are left out" "app.yaml" \
+	"$(jq -r '[.findings[] | select(.rule | startswith("k8s.")) | .path] | unique | join(" ")' "$tmp/g.json")"
+run_assay scan "$tmp/repo/rendered/pod.json" --db "$tmp/g.db" --fail-on none -q -o "$tmp/g2.json"
+expect_eq "git work tree: an ignored manifest named on the command line is read" 1 \
+	"$(jq '[.findings[] | select(.rule == "k8s.host-port")] | length' "$tmp/g2.json")"
+
 # Secrets never leave in clear: the values planted in the fixtures.
 planted=("q8Vz3Rk1mN0pL7sT2wX5yB4cD6fG9hJ1kL3mN5pQ" "Vx9!pR2#mK8%wQ4&zL6*nB1" "R8dk2Lq9Zx7Vn4Mb1Pw6Ty3Hs5Jc0Fg8Ke2A")
 "$ASSAY" report --db "$tmp/k.db" >"$tmp/k.report" 2>&1
