@@ -91,7 +91,7 @@ FUZZ_ONLY ?= $(FUZZ_SRC)
 # The library is built once for libFuzzer into an archive, so that each
 # target links only the objects it needs (cli.c wants main.c's command
 # table, which no fuzz target has).
-FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined $(shell pkg-config --cflags $(PKGS))
+FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined $(shell pkg-config --cflags $(PKGS))
 FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz-lf/obj/%.o)
 build/fuzz-lf/obj/%.o: %.c $(wildcard src/*.h scanners/*.h checks/*.h reports/*.h)
 	@mkdir -p $(dir $@)

@@ -46,9 +46,7 @@ static bool has_compose_shape(const struct yaml_node *root)
 	return false;
 }
 
-/* Parses the documents; returns true when one of them was Compose (or the
- * file is named as one, in which case errors are reported). */
-static bool parse_compose(struct scan *s, const char *path, const char *data, size_t len, bool named)
+bool compose_scan_text(struct scan *s, const char *path, const char *data, size_t len, bool named)
 {
 	struct yaml_reader *r = yaml_reader_new(data, len);
 	const struct yaml_doc *doc;
@@ -101,7 +99,7 @@ static int compose_scan_file(struct scan *s, void *state, const struct fs_entry 
 				 COMPOSE_MAX_BYTES >> 20);
 		mine = true;
 	} else if (!truncated) {
-		mine = parse_compose(s, display, data, len, named);
+		mine = compose_scan_text(s, display, data, len, named);
 	}
 	if (mine) {
 		scan_digest_content(s, e->relpath, data, len);

@@ -22,6 +22,11 @@ struct compose_file {
 	const char *target, *path;
 };
 
+/* Parses a buffer and checks every Compose document in it; true when one
+ * was Compose (or the file is named as one, whose errors are then
+ * reported). The scanner's core, and the fuzz target's entry point. */
+bool compose_scan_text(struct scan *s, const char *path, const char *data, size_t len, bool named);
+
 /* True for compose.yaml, compose.override.yml, docker-compose.prod.yaml... */
 bool compose_name_matches(const char *name);
 

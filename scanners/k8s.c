@@ -234,11 +234,10 @@ static bool has_key_line(const char *data, size_t len, const char *key)
 	return false;
 }
 
-/* Parses every document; returns how many objects were checked. Errors
- * stop the file: reported when the file was meant as a manifest or a cap
- * was hit (a hostile file is worth a word even if it is nothing else). */
-static unsigned parse_manifests(struct scan *s, struct k8s_checks *checks, const char *path, const char *data,
-				size_t len)
+/* Errors stop the file: reported when the file was meant as a manifest or
+ * a cap was hit (a hostile file is worth a word even if it is nothing
+ * else). */
+unsigned k8s_scan_text(struct scan *s, struct k8s_checks *checks, const char *path, const char *data, size_t len)
 {
 	struct k8s_file f = {.s = s, .checks = checks, .path = path};
 	struct yaml_reader *r = yaml_reader_new(data, len);
@@ -297,7 +296,7 @@ static int k8s_scan_file(struct scan *s, void *state, const struct fs_entry *e, 
 				 K8S_MAX_BYTES >> 20, (long long)e->st.st_size);
 		mine = true;
 	} else {
-		mine = parse_manifests(s, state, display, data, len) > 0;
+		mine = k8s_scan_text(s, state, display, data, len) > 0;
 	}
 	if (mine) {
 		scan_digest_content(s, e->relpath, data, len);

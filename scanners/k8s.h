@@ -15,6 +15,7 @@
 #define K8S_MAX_BYTES (16 * 1024 * 1024)
 
 struct scan;
+struct k8s_checks;
 
 /* One Kubernetes object, valid while its document is. */
 struct k8s_object {
@@ -31,6 +32,12 @@ struct k8s_object {
 /* Where a workload kind keeps its pod spec and the pod template's
  * metadata; false for kinds that run no pods. */
 bool k8s_pod_spec(const struct k8s_object *o, const struct yaml_node **spec, const struct yaml_node **pod_metadata);
+
+/* Parses every document of a buffer and checks each object in it with
+ * checks; returns how many objects were checked (a reported parse error
+ * counts as one, so that the file is claimed). The scanner's core, and
+ * the fuzz target's entry point. */
+unsigned k8s_scan_text(struct scan *s, struct k8s_checks *checks, const char *path, const char *data, size_t len);
 
 /* True when the text holds Helm template actions ({{ .Values.x }},
  * {{- include ... }}, template comments), with the line of the first. */

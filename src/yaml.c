@@ -570,14 +570,15 @@ static int on_collection_end(struct yaml_reader *r)
 {
 	struct frame *f = &r->stack[r->depth - 1];
 	struct yaml_node *n = f->node;
-	const struct yaml_node **kids = r->scratch + f->first;
 	size_t n_kids = r->n_scratch - f->first;
+	const struct yaml_node **kids = n_kids ? r->scratch + f->first : NULL;
 
 	for (size_t i = 0; i < n_kids; i++)
 		n->weight += kids[i]->weight;
 	if (n->kind == YAML_NODE_SEQUENCE) {
 		const struct yaml_node **items = arena_alloc(&r->arena, (n_kids ? n_kids : 1) * sizeof(*items));
-		memcpy(items, kids, n_kids * sizeof(*items));
+		if (n_kids)
+			memcpy(items, kids, n_kids * sizeof(*items));
 		n->items = items;
 		n->n_items = n_kids;
 	} else {
