@@ -112,6 +112,10 @@ expect_eq "stdin: a Compose file is read too" 1 \
 	"$(jq '[.findings[] | select(.path == "<stdin>" and .rule == "compose.docker-socket")] | length' "$tmp/i2.json")"
 printf 'just some text\n' | "$ASSAY" scan - --db "$tmp/i.db" --fail-on none -q -o "$tmp/i3.json"
 expect_eq "stdin: plain text gives nothing" 0 "$(jq '.findings | length' "$tmp/i3.json")"
+printf 'notes\ntoken = ghp_Q7mZ2xV9kL4pR8sT1wY6nB3cD5fG0hJ2kM9a\n' |
+	"$ASSAY" scan - --db "$tmp/i.db" --fail-on none -q -o "$tmp/i4.json"
+expect_eq "stdin: other text still goes through the secrets engine" "secret.github-pat <stdin>:2" \
+	"$(jq -r '.findings[] | "\(.rule) \(.path):\(.line)"' "$tmp/i4.json")"
 
 # In a git work tree, what git ignores is left out, unless named.
 mkdir -p "$tmp/repo/rendered"
