@@ -13,5 +13,7 @@
 extern const struct rule_family assay_rule_family;
 extern const struct rule_family env_rule_family;
 extern const struct rule_family git_rule_family;
+extern const struct rule_family k8s_rule_family;
+extern const struct rule_family compose_rule_family;
 
 #endif

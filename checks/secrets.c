@@ -318,7 +318,7 @@ static void resolve_overlaps(struct hit_list *l)
 	size_t kept = 0;
 
 	if (l->n == 0)
-		return;
+		return; /* qsort wants a non-null base even for no elements */
 	qsort(l->hits, l->n, sizeof(*l->hits), cmp_hits);
 	for (size_t i = 0; i < l->n; i++) {
 		bool drop = false;

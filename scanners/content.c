@@ -15,21 +15,6 @@
 #include "utf8.h"
 #include "util.h"
 
-static bool ignored_by_git(struct scan *s, const struct fs_entry *e)
-{
-	struct scan_target *t = s->target;
-	bool in_index, in_head, ignored;
-	char *repo_path;
-
-	if (!t->repo)
-		return false;
-	repo_path = xasprintf("%s%s", t->repo_prefix, e->relpath);
-	repo_tracking(t->repo, repo_path, &in_index, &in_head);
-	ignored = !in_index && !in_head && repo_ignores(t->repo, repo_path);
-	free(repo_path);
-	return ignored;
-}
-
 static int content_scan_file(struct scan *s, void *state, const struct fs_entry *e, bool claimed)
 {
 	char *data = NULL, *display;
@@ -38,10 +23,10 @@ static int content_scan_file(struct scan *s, void *state, const struct fs_entry 
 	int rc;
 
 	(void)state;
-	if (claimed || !S_ISREG(e->st.st_mode) || e->st.st_size == 0 || ignored_by_git(s, e))
+	if (claimed || !S_ISREG(e->st.st_mode) || e->st.st_size == 0 || scan_ignored_by_git(s, e))
 		return 0;
 	display = utf8_sanitize(e->relpath, strlen(e->relpath));
-	rc = read_file_capped(e->path, SECRETS_MAX_BYTES, &data, &len, &truncated);
+	rc = fs_entry_read(e, SECRETS_MAX_BYTES, &data, &len, &truncated);
 	if (rc < 0) {
 		scan_notice(s, "warning", display, "cannot read: %s; not searched for secrets", strerror(-rc));
 		goto out;

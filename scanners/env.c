@@ -163,7 +163,7 @@ static void parse_content(struct scan *s, const struct fs_entry *e, struct env_d
 	int rc;
 
 	*have_parsed = false;
-	rc = read_file_capped(e->path, ENV_MAX_BYTES, &data, &len, &truncated);
+	rc = fs_entry_read(e, ENV_MAX_BYTES, &data, &len, &truncated);
 	if (rc < 0) {
 		scan_parse_error(s, display, 0, 0, "cannot read env file: %s", strerror(-rc));
 		return;

@@ -8,6 +8,8 @@
 #include "scan.h"
 
 extern const struct scanner env_scanner;
+extern const struct scanner k8s_scanner;
+extern const struct scanner compose_scanner;
 /* Last: secrets in every file no format scanner claimed. */
 extern const struct scanner content_scanner;
 

@@ -107,7 +107,7 @@ static int walk_dir(struct walk *w, const char *path, const char *relpath, const
 static int visit_entry(struct walk *w, const char *dir_path, const char *dir_rel,
 		       const struct stat *dir_st, const char *name, int depth)
 {
-	struct fs_entry e;
+	struct fs_entry e = {0};
 	char *path, *rel;
 	int rc = 0;
 
@@ -194,7 +194,7 @@ out:
 
 int fswalk_file(const char *path, const struct fswalk_ops *ops, void *ctx)
 {
-	struct fs_entry e;
+	struct fs_entry e = {0};
 	struct stat dir_st;
 	char *copy = xstrdup(path), *slash, *dir;
 	int rc = 0;
@@ -227,4 +227,40 @@ int fswalk_file(const char *path, const struct fswalk_ops *ops, void *ctx)
 out:
 	free(copy);
 	return rc;
+}
+
+int fswalk_buffer(const char *name, const char *data, size_t len, bool truncated, const struct fswalk_ops *ops,
+		  void *ctx)
+{
+	struct stat dir_st = {.st_mode = S_IFDIR | 0700};
+	struct fs_entry e = {
+		.path = name,
+		.relpath = name,
+		.name = name,
+		.dir_st = &dir_st,
+		.dir_relpath = "",
+		.data = data,
+		.data_len = len,
+		.data_truncated = truncated,
+	};
+
+	e.st.st_mode = S_IFREG | 0600;
+	e.st.st_size = (off_t)len;
+	e.st.st_nlink = 1;
+	return ops->file ? ops->file(&e, ctx) : 0;
+}
+
+int fs_entry_read(const struct fs_entry *e, size_t cap, char **data, size_t *len, bool *truncated)
+{
+	size_t n;
+
+	if (!e->data)
+		return read_file_capped(e->path, cap, data, len, truncated);
+	n = e->data_len < cap ? e->data_len : cap;
+	*data = xmalloc(n + 1);
+	memcpy(*data, e->data, n);
+	(*data)[n] = '\0';
+	*len = n;
+	*truncated = e->data_len > cap || e->data_truncated;
+	return 0;
 }

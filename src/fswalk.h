@@ -22,6 +22,11 @@ struct fs_entry {
 	struct stat st;      /* lstat() of the entry */
 	const struct stat *dir_st; /* lstat() of the directory holding it */
 	const char *dir_relpath;   /* that directory, relative to the root ("" for the root) */
+	/* Content already in memory (standard input), or NULL: read `path`.
+	 * Scanners read either through fs_entry_read. */
+	const char *data;
+	size_t data_len;
+	bool data_truncated; /* the source went on past what data holds */
 };
 
 struct fswalk_ops {
@@ -40,5 +45,14 @@ int fswalk(const char *root, const struct fswalk_ops *ops, void *ctx);
 
 /* Visits a single file as if it were the only entry of its directory. */
 int fswalk_file(const char *path, const struct fswalk_ops *ops, void *ctx);
+
+/* Visits content held in memory (standard input) as one regular file
+ * named `name`, with nothing on disk behind it. */
+int fswalk_buffer(const char *name, const char *data, size_t len, bool truncated, const struct fswalk_ops *ops,
+		  void *ctx);
+
+/* Reads at most `cap` bytes of an entry, from memory or from its file
+ * (never following a link), as read_file_capped does. Returns 0 or -errno. */
+int fs_entry_read(const struct fs_entry *e, size_t cap, char **data, size_t *len, bool *truncated);
 
 #endif

@@ -13,6 +13,8 @@
 static const struct rule_family *const families[] = {
 	&assay_rule_family,
 	&env_rule_family,
+	&k8s_rule_family,
+	&compose_rule_family,
 	&secret_rule_family,
 	&git_rule_family,
 };

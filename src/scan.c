@@ -26,6 +26,8 @@ volatile sig_atomic_t scan_cancelled;
 
 static const struct scanner *const scanners[] = {
 	&env_scanner,
+	&k8s_scanner,
+	&compose_scanner,
 	&content_scanner, /* last: it takes what no format scanner claimed */
 };
 
@@ -143,6 +145,21 @@ int scan_report_secrets(struct scan *s, const char *path, const char *data, size
 	return secrets_find(s->secrets, path, data, len, report_hit, &r);
 }
 
+bool scan_ignored_by_git(struct scan *s, const struct fs_entry *e)
+{
+	struct scan_target *t = s->target;
+	bool in_index, in_head, ignored;
+	char *repo_path;
+
+	if (!t->repo || e->data)
+		return false;
+	repo_path = xasprintf("%s%s", t->repo_prefix, e->relpath);
+	repo_tracking(t->repo, repo_path, &in_index, &in_head);
+	ignored = !in_index && !in_head && repo_ignores(t->repo, repo_path);
+	free(repo_path);
+	return ignored;
+}
+
 void scan_digest_content(struct scan *s, const char *relpath, const void *data, size_t len)
 {
 	char hex[SHA256_HEX_LEN + 1];
@@ -213,12 +230,27 @@ static int check_git_target(const struct scan_request *req, const char *path, ch
 	return rc < 0 ? -EINVAL : 0;
 }
 
+static bool is_stdin_target(const char *arg)
+{
+	return strcmp(arg, SCAN_STDIN_TARGET) == 0;
+}
+
 int scan_check_targets(const struct scan_request *req, char *err, size_t errlen)
 {
 	struct stat st;
+	bool stdin_seen = false;
 
 	for (size_t i = 0; i < req->n_targets; i++) {
-		int rc = stat_target(req->targets[i], &st, err, errlen);
+		int rc;
+		if (is_stdin_target(req->targets[i])) {
+			if (stdin_seen) {
+				snprintf(err, errlen, "standard input ('-') can be named only once");
+				return -EINVAL;
+			}
+			stdin_seen = true;
+			continue;
+		}
+		rc = stat_target(req->targets[i], &st, err, errlen);
 		if (rc < 0)
 			return rc;
 		if ((req->history || req->diff_range) && check_git_target(req, req->targets[i], err, errlen) < 0)
@@ -286,13 +318,47 @@ static void target_attach_repo(struct scan *s, struct scan_target *t)
 		t->kind = "git-worktree";
 }
 
+/* Reads standard input whole, up to SCAN_STDIN_MAX_BYTES; what it could
+ * not read is said in a notice, and the scan goes on with what it has. */
+static void target_read_stdin(struct scan *s, struct scan_target *t)
+{
+	struct buf b;
+	char chunk[65536];
+	size_t n;
+
+	buf_init(&b);
+	buf_append(&b, "", 0);
+	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
+		if (b.len + n > SCAN_STDIN_MAX_BYTES) {
+			buf_append(&b, chunk, SCAN_STDIN_MAX_BYTES - b.len);
+			t->stdin_truncated = true;
+			break;
+		}
+		buf_append(&b, chunk, n);
+	}
+	if (ferror(stdin))
+		scan_notice(s, "error", t->locator, "cannot read standard input: %s; scanned what was read",
+			    strerror(errno));
+	if (t->stdin_truncated)
+		scan_notice(s, "warning", t->locator, "standard input is larger than the %d MiB cap; only the first "
+			    "%d MiB were scanned", SCAN_STDIN_MAX_BYTES >> 20, SCAN_STDIN_MAX_BYTES >> 20);
+	t->stdin_len = b.len;
+	t->stdin_data = buf_steal(&b);
+}
+
 static void target_open(struct scan *s, struct scan_target *t, const char *arg)
 {
 	struct stat st;
 
 	memset(t, 0, sizeof(*t));
-	t->locator = normalise_locator(arg);
 	sha256_init(&t->digest);
+	if (is_stdin_target(arg)) {
+		t->locator = xstrdup(SCAN_STDIN_NAME);
+		t->kind = "stdin";
+		target_read_stdin(s, t);
+		return;
+	}
+	t->locator = normalise_locator(arg);
 	if (stat(arg, &st) == 0 && S_ISREG(st.st_mode)) {
 		t->kind = "file";
 		t->file = xstrdup(arg);
@@ -312,6 +378,9 @@ static void target_close(struct scan_target *t)
 	free(t->root);
 	free(t->file);
 	free(t->repo_prefix);
+	if (t->stdin_data)
+		secure_zero(t->stdin_data, t->stdin_len);
+	free(t->stdin_data);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -366,7 +435,9 @@ static int scan_target_walk(struct scan *s, struct scan_target *t, void **states
 	int rc;
 
 	rc = history_scan(s, t);
-	if (rc == 0 && !t->skip_walk)
+	if (rc == 0 && t->stdin_data)
+		rc = fswalk_buffer(SCAN_STDIN_NAME, t->stdin_data, t->stdin_len, t->stdin_truncated, &ops, &w);
+	else if (rc == 0 && !t->skip_walk)
 		rc = t->file ? fswalk_file(t->file, &ops, &w) : fswalk(t->root, &ops, &w);
 	if (rc < 0 && rc != -EINTR && rc != s->write_error && rc != -EINVAL)
 		scan_notice(s, "error", t->locator, "cannot walk: %s", strerror(-rc));

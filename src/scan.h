@@ -23,8 +23,8 @@ struct git_history;
 
 /* One input named on the command line. */
 struct scan_target {
-	char *locator;     /* as given, normalised ("./a/" -> "a") */
-	const char *kind;  /* directory | git-worktree | file */
+	char *locator;     /* as given, normalised ("./a/" -> "a"); "<stdin>" for "-" */
+	const char *kind;  /* directory | git-worktree | file | stdin */
 	char *root;        /* the directory walked (a file's own directory) */
 	char *file;        /* the single file named, or NULL */
 	struct repo *repo; /* the git work tree holding root, or NULL */
@@ -35,7 +35,18 @@ struct scan_target {
 	struct sha256 digest;
 	char digest_hex[SHA256_HEX_LEN + 8];
 	unsigned files;    /* files walked */
+	char *stdin_data;  /* standard input, read whole (up to SCAN_STDIN_MAX_BYTES) */
+	size_t stdin_len;
+	bool stdin_truncated;
 };
+
+/* The target "-" reads standard input into memory, at most this much (no
+ * scanner's own cap is larger, so a scanner that sees the whole buffer has
+ * seen everything it would read from a file), and hands it to the scanners
+ * as one file named "<stdin>": `helm template … | assay scan -`. */
+#define SCAN_STDIN_TARGET "-"
+#define SCAN_STDIN_NAME "<stdin>"
+#define SCAN_STDIN_MAX_BYTES (64 * 1024 * 1024)
 
 /* A scanner: one input kind. `file` sees every file the walk finds and
  * picks its own by name; state is what `begin` returned. It returns 1 when
@@ -88,6 +99,11 @@ void scan_notice(struct scan *s, const char *level, const char *path, const char
  * starts (1 for a whole file). Both return the number of hits. */
 int scan_find_secrets(struct scan *s, const char *path, const char *data, size_t len, secret_hit_cb cb, void *ctx);
 int scan_report_secrets(struct scan *s, const char *path, const char *data, size_t len, unsigned first_line);
+
+/* True when the target is a git work tree and the file is neither tracked
+ * nor left untracked but unignored: git's view of the tree leaves it out
+ * (node_modules, build output). */
+bool scan_ignored_by_git(struct scan *s, const struct fs_entry *e);
 
 /* Adds a file's content to the input's digest. */
 void scan_digest_content(struct scan *s, const char *relpath, const void *data, size_t len);

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Kubernetes scanning speed and memory (issue 4): generates N manifests
+# (default 10000, bench/gen_k8s.sh) into build/bench-k8s, then times, best
+# of 3, with peak RSS from /usr/bin/time -v:
+#   bare     a bare libyaml event loop over the files (bench/yaml_events.c)
+#   model    the document model building every tree (bench/yaml_model.c)
+#   secrets  assay scan of the same texts named *.txt: walk, read, digest
+#            and the secrets engine, no YAML (what the content scanner does)
+#   scan     assay scan of the manifests: all of the above, every check,
+#            and every finding written to the store
+# and the scan's peak RSS on N/10 manifests, to show that memory is flat.
+# The target: scan at most 1.5x bare, with flat memory.
+#
+# usage: bench/k8s.sh [N]   (make bench-k8s builds the programs first)
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+n=${1:-10000}
+out=$root/build/bench-k8s
+assay=${ASSAY:-$root/assay}
+bench=${BENCH_BIN:-$root/build/rel/bench}
+cd "$root"
+
+[ -x /usr/bin/time ] || { echo "bench/k8s.sh: /usr/bin/time (GNU time) is needed" >&2; exit 2; }
+# Each tree is a git repository with everything committed, as a deploy
+# repository is (build/ itself is ignored by assay's own .gitignore, and
+# scanners follow git's view of the tree).
+commit_all() {
+	(cd "$1" && git init -q . && git add -A &&
+		GIT_CONFIG_NOSYSTEM=1 HOME=$out git -c user.name=bench -c user.email=bench@example.com \
+			commit -q -m manifests --no-verify)
+}
+if [ ! -f "$out/manifests.$n" ]; then
+	rm -rf "$out"
+	bench/gen_k8s.sh "$out/manifests" "$n"
+	bench/gen_k8s.sh "$out/small" $((n / 10))
+	mkdir -p "$out/text"
+	for f in "$out"/manifests/*.yaml; do cp "$f" "$out/text/$(basename "$f" .yaml).txt"; done
+	for d in manifests small text; do commit_all "$out/$d"; done
+	touch "$out/manifests.$n"
+fi
+
+# measure NAME CMD...: best of 3 wall-clock seconds, and the peak RSS (KB)
+measure() {
+	local name=$1 best="" rss=0 t r
+	shift
+	for _ in 1 2 3; do
+		rm -f "$out"/db*
+		/usr/bin/time -v "$@" >/dev/null 2>"$out/time.log" || { cat "$out/time.log" >&2; exit 1; }
+		t=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$out/time.log")
+		r=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$out/time.log")
+		if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$t; fi
+		[ "$r" -gt "$rss" ] && rss=$r
+	done
+	printf '%-8s %6.2f s  peak RSS %6d KB\n' "$name" "$best" "$rss"
+	eval "t_$name=$best rss_$name=$rss"
+}
+
+bytes=$(cat "$out"/manifests/*.yaml | wc -c)
+echo "$n manifests, $bytes bytes, in $out/manifests"
+measure bare "$bench/yaml_events" "$out/manifests"
+measure model "$bench/yaml_model" "$out/manifests"
+measure secrets "$assay" scan "$out/text" --db "$out/db" --fail-on none -q
+measure scan "$assay" scan "$out/manifests" --db "$out/db" --fail-on none -q
+rm -f "$out"/db*
+"$assay" scan "$out/manifests" --db "$out/db" --fail-on none -q -o "$out/scan.json"
+findings=$(jq '.findings | length' "$out/scan.json")
+echo "findings: $findings"
+[ "$findings" -gt 0 ] || { echo "bench/k8s.sh: the scan found nothing; is $out/manifests ignored by git?" >&2; exit 1; }
+measure small "$assay" scan "$out/small" --db "$out/db" --fail-on none -q
+awk -v b="$t_bare" -v m="$t_model" -v s="$t_scan" -v c="$t_secrets" -v rs="$rss_scan" -v rm="$rss_small" -v n="$n" 'BEGIN {
+	printf "model / bare: %.2fx\n", m / b
+	printf "scan / bare:  %.2fx (target 1.5x); of the scan, %.2f s is walk, read and secrets engine\n", s / b, c
+	printf "peak RSS: %d KB on %d manifests, %d KB on %d (%.2fx for 10x the input)\n", rs, n, rm, n / 10, rs / rm
+}'
