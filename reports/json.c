@@ -10,12 +10,13 @@
 #include <string.h>
 
 #include "report.h"
+#include "report_json.h"
 #include "store.h"
 #include "utf8.h"
 #include "util.h"
 
 /* A JSON string, or null; bytes that are not UTF-8 are escaped, never lost. */
-static json_t *jstr(const char *s)
+json_t *report_json_string(const char *s)
 {
 	json_t *v;
 	char *clean;
@@ -28,8 +29,10 @@ static json_t *jstr(const char *s)
 	clean = utf8_sanitize(s, strlen(s));
 	v = json_string(clean);
 	free(clean);
-	return v ? v : json_null();
+	return v ? v : json_string("");
 }
+
+#define jstr report_json_string
 
 static int dump(FILE *out, const char *prefix, json_t *v)
 {

@@ -13,6 +13,7 @@
 
 #include "registry.h"
 #include "report.h"
+#include "report_json.h"
 #include "store.h"
 #include "utf8.h"
 #include "util.h"
@@ -20,21 +21,7 @@
 #define SARIF_SCHEMA "https://json.schemastore.org/sarif-2.1.0.json"
 #define SARIF_MAX_RESULTS 25000
 
-static json_t *jstr(const char *s)
-{
-	json_t *v;
-	char *clean;
-
-	if (!s)
-		return json_null();
-	v = json_string(s);
-	if (v)
-		return v;
-	clean = utf8_sanitize(s, strlen(s));
-	v = json_string(clean);
-	free(clean);
-	return v ? v : json_string("");
-}
+#define jstr report_json_string
 
 static json_t *text_object(const char *text)
 {

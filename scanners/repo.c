@@ -359,27 +359,37 @@ static int start_revwalk(struct repo *r, git_revwalk **walk, char *err, size_t e
 	return rc < 0 ? -EIO : 0;
 }
 
+/* Hands every commit the revwalk yields to `per_commit`, oldest first. */
+static int walk_commits(struct walk *w, git_revwalk *revwalk, int (*per_commit)(struct walk *, git_commit *))
+{
+	git_oid id;
+	int rc = 0;
+
+	while (rc == 0 && git_revwalk_next(&id, revwalk) == 0) {
+		git_commit *c = NULL;
+		if (git_commit_lookup(&c, w->r->git, &id) < 0)
+			continue;
+		commit_identity(w, c);
+		w->stats->commits++;
+		rc = per_commit(w, c);
+		git_commit_free(c);
+		if (w->progress)
+			w->progress(w->stats->commits, w->stats->blobs, w->ctx);
+	}
+	return rc;
+}
+
 int repo_walk_history(struct repo *r, repo_blob_cb cb, repo_progress_cb progress, void *ctx,
 		      struct repo_walk_stats *stats, char *err, size_t errlen)
 {
 	git_revwalk *revwalk = NULL;
 	struct walk w;
-	git_oid id;
 	int rc;
 
 	walk_init(&w, r, cb, progress, ctx, stats);
 	rc = start_revwalk(r, &revwalk, err, errlen);
-	while (rc == 0 && git_revwalk_next(&id, revwalk) == 0) {
-		git_commit *c = NULL;
-		if (git_commit_lookup(&c, r->git, &id) < 0)
-			continue;
-		commit_identity(&w, c);
-		stats->commits++;
-		rc = hand_over_commit_blobs(&w, c);
-		git_commit_free(c);
-		if (progress)
-			progress(stats->commits, stats->blobs, ctx);
-	}
+	if (rc == 0)
+		rc = walk_commits(&w, revwalk, hand_over_commit_blobs);
 	git_revwalk_free(revwalk);
 	walk_free(&w);
 	return rc;
@@ -512,7 +522,6 @@ int repo_walk_range(struct repo *r, const char *range, repo_blob_cb cb, repo_pro
 {
 	git_revwalk *revwalk = NULL;
 	struct walk w;
-	git_oid id;
 	int rc;
 
 	walk_init(&w, r, cb, progress, ctx, stats);
@@ -521,17 +530,8 @@ int repo_walk_range(struct repo *r, const char *range, repo_blob_cb cb, repo_pro
 		git_revwalk_sorting(revwalk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE);
 		rc = parse_range(r, range, revwalk, err, errlen);
 	}
-	while (rc == 0 && git_revwalk_next(&id, revwalk) == 0) {
-		git_commit *c = NULL;
-		if (git_commit_lookup(&c, r->git, &id) < 0)
-			continue;
-		commit_identity(&w, c);
-		stats->commits++;
-		rc = hand_over_added_lines(&w, c);
-		git_commit_free(c);
-		if (progress)
-			progress(stats->commits, stats->blobs, ctx);
-	}
+	if (rc == 0)
+		rc = walk_commits(&w, revwalk, hand_over_added_lines);
 	git_revwalk_free(revwalk);
 	walk_free(&w);
 	return rc;
