@@ -8,6 +8,7 @@
 #include "scan.h"
 
 extern const struct scanner env_scanner;
+extern const struct scanner dockerfile_scanner;
 /* Last: secrets in every file no format scanner claimed. */
 extern const struct scanner content_scanner;
 

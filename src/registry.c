@@ -13,6 +13,7 @@
 static const struct rule_family *const families[] = {
 	&assay_rule_family,
 	&env_rule_family,
+	&docker_rule_family,
 	&secret_rule_family,
 };
 

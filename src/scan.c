@@ -24,6 +24,7 @@ volatile sig_atomic_t scan_cancelled;
 
 static const struct scanner *const scanners[] = {
 	&env_scanner,
+	&dockerfile_scanner,
 	&content_scanner, /* last: it takes what no format scanner claimed */
 };
 
