@@ -13,5 +13,6 @@
 extern const struct rule_family assay_rule_family;
 extern const struct rule_family env_rule_family;
 extern const struct rule_family docker_rule_family;
+extern const struct rule_family image_rule_family;
 
 #endif

@@ -9,6 +9,7 @@
 
 extern const struct scanner env_scanner;
 extern const struct scanner dockerfile_scanner;
+extern const struct scanner image_scanner;
 /* Last: secrets in every file no format scanner claimed. */
 extern const struct scanner content_scanner;
 

@@ -14,6 +14,7 @@ static const struct rule_family *const families[] = {
 	&assay_rule_family,
 	&env_rule_family,
 	&docker_rule_family,
+	&image_rule_family,
 	&secret_rule_family,
 };
 

@@ -25,6 +25,7 @@ volatile sig_atomic_t scan_cancelled;
 static const struct scanner *const scanners[] = {
 	&env_scanner,
 	&dockerfile_scanner,
+	&image_scanner,
 	&content_scanner, /* last: it takes what no format scanner claimed */
 };
 
@@ -232,6 +233,15 @@ static void target_attach_repo(struct scan *s, struct scan_target *t)
 		t->kind = "git-worktree";
 }
 
+/* The scanner that reads this target whole, or -1 for a walk. */
+static int target_claimed_by(const char *arg)
+{
+	for (size_t i = 0; i < ARRAY_LEN(scanners); i++)
+		if (scanners[i]->claims_target && scanners[i]->claims_target(arg))
+			return (int)i;
+	return -1;
+}
+
 static void target_open(struct scan *s, struct scan_target *t, const char *arg)
 {
 	struct stat st;
@@ -239,6 +249,12 @@ static void target_open(struct scan *s, struct scan_target *t, const char *arg)
 	memset(t, 0, sizeof(*t));
 	t->locator = normalise_locator(arg);
 	sha256_init(&t->digest);
+	t->claimed_by = target_claimed_by(arg);
+	if (t->claimed_by >= 0) {
+		t->kind = "image";
+		t->root = xstrdup(arg);
+		return;
+	}
 	if (stat(arg, &st) == 0 && S_ISREG(st.st_mode)) {
 		t->kind = "file";
 		t->file = xstrdup(arg);
@@ -310,11 +326,19 @@ static int scan_target_walk(struct scan *s, struct scan_target *t, void **states
 	struct walk_ctx w = {s, states};
 	int rc;
 
-	rc = t->file ? fswalk_file(t->file, &ops, &w) : fswalk(t->root, &ops, &w);
+	if (t->claimed_by >= 0) {
+		rc = scanners[t->claimed_by]->scan_target(s, states[t->claimed_by], t->root);
+		if (!rc && scan_cancelled)
+			rc = -EINTR;
+	} else {
+		rc = t->file ? fswalk_file(t->file, &ops, &w) : fswalk(t->root, &ops, &w);
+	}
 	if (rc < 0 && rc != -EINTR && rc != s->write_error)
-		scan_notice(s, "error", t->locator, "cannot walk: %s", strerror(-rc));
-	strcpy(t->digest_hex, "sha256:");
-	sha256_final_hex(&t->digest, t->digest_hex + 7);
+		scan_notice(s, "error", t->locator, "cannot %s: %s", t->claimed_by >= 0 ? "read" : "walk", strerror(-rc));
+	if (!t->digest_hex[0]) {
+		strcpy(t->digest_hex, "sha256:");
+		sha256_final_hex(&t->digest, t->digest_hex + 7);
+	}
 	return rc == -EINTR ? rc : 0;
 }
 

@@ -23,7 +23,7 @@ struct scan;
 /* One input named on the command line. */
 struct scan_target {
 	char *locator;     /* as given, normalised ("./a/" -> "a") */
-	const char *kind;  /* directory | git-worktree | file */
+	const char *kind;  /* directory | git-worktree | file | image */
 	char *root;        /* the directory walked (a file's own directory) */
 	char *file;        /* the single file named, or NULL */
 	struct repo *repo; /* the git work tree holding root, or NULL */
@@ -31,6 +31,7 @@ struct scan_target {
 	struct sha256 digest;
 	char digest_hex[SHA256_HEX_LEN + 8];
 	unsigned files;    /* files walked */
+	int claimed_by;    /* the scanner that reads the target whole (image), or -1 */
 };
 
 /* A scanner: one input kind. `file` sees every file the walk finds and
@@ -44,6 +45,13 @@ struct scanner {
 	int (*file)(struct scan *s, void *state, const struct fs_entry *e, bool claimed);
 	/* After every target was walked: checks across files, then free. */
 	void (*end)(struct scan *s, void *state);
+	/* Optional, for a target that is one whole input rather than a tree
+	 * (an image archive or OCI layout): claims_target says from the path
+	 * alone whether this scanner reads it; scan_target then reads it in
+	 * place of the walk (a negative return is a runtime error) and may set
+	 * the target's digest_hex. */
+	bool (*claims_target)(const char *path);
+	int (*scan_target)(struct scan *s, void *state, const char *path);
 };
 
 struct scan_request {

@@ -536,6 +536,7 @@ static void expected_content_hash(int64_t run, const char *rule, int exit_code, 
 	sha256_field(&h, NULL); /* author */
 	sha256_field(&h, NULL); /* authored_at */
 	sha256_field(&h, "0");  /* waived */
+	sha256_field(&h, NULL); /* layer_digest (hash version 2) */
 	sha256_field(&h, "notice");
 	sha256_field(&h, "warning");
 	sha256_field(&h, NULL);
