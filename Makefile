@@ -84,13 +84,29 @@ check-valgrind: test-bin
 	VALGRIND=1 tests/run.sh build/rel:./assay
 
 FUZZ_SECONDS ?= 60
-fuzz:
+FUZZ_DIR     := build/fuzz-lf
+FUZZ_CFLAGS  := -std=c11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_OBJ     := $(LIB_SRC:%.c=$(FUZZ_DIR)/%.o)
+
+# The library built once for libFuzzer, as an archive so that each target
+# links only what it uses (cli.c needs main.c's command table).
+$(FUZZ_DIR)/%.o: %.c $(wildcard src/*.h scanners/*.h checks/*.h reports/*.h) VERSION
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) $(shell pkg-config --cflags $(PKGS)) -c -o $@ $<
+
+$(FUZZ_DIR)/libassay.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DIR)/libassay.a
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(shell pkg-config --cflags $(PKGS)) -o $@ $< \
+	  $(FUZZ_DIR)/libassay.a $(LIBS)
+
+fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
-	  mkdir -p build/fuzz-lf && \
-	  clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(shell pkg-config --cflags $(PKGS)) \
-	    -o build/fuzz-lf/$$n $$f $(LIB_SRC) $(LIBS) || exit 1; \
-	  mkdir -p build/fuzz-lf/$$n.corpus; \
-	  build/fuzz-lf/$$n -max_total_time=$(FUZZ_SECONDS) build/fuzz-lf/$$n.corpus tests/fuzz/corpus/$${n#fuzz_} || exit 1; \
+	  mkdir -p $(FUZZ_DIR)/$$n.corpus; \
+	  $(FUZZ_DIR)/$$n -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -artifact_prefix=$(FUZZ_DIR)/$$n- \
+	    $(FUZZ_DIR)/$$n.corpus tests/fuzz/corpus/$${n#fuzz_} || exit 1; \
 	done
 
 demo: $(ASSAY_BIN)

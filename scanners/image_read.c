@@ -463,7 +463,7 @@ static int get_file(struct image_reader *r, const char *name, char **data, size_
 
 static const char *get_error(int rc)
 {
-	return rc == -ENOENT ? "missing" : rc == -EFBIG ? "too large or not JSON" : rc == -ELOOP ? "a symbolic link"
+	return rc == -ENOENT ? "missing" : rc == -EFBIG ? "over the 8 MiB cap or not JSON" : rc == -ELOOP ? "a symbolic link"
 												  : strerror(-rc);
 }
 
