@@ -572,6 +572,8 @@ static bool needs_arguments(const char *kw)
 /* Checks what BuildKit would refuse, after the instruction was split. */
 static void check_instruction(struct df_parser *p, struct df_instr *in)
 {
+	if (strcmp(in->keyword, "FROM") == 0)
+		return; /* parse_from said what was wrong */
 	if (!*in->args && !in->json && needs_arguments(in->keyword))
 		df_error(p, in->line, 1, "%s needs arguments", in->keyword);
 	else if (strcmp(in->keyword, "SHELL") == 0 && !in->json)
