@@ -1,7 +1,8 @@
 /*
- * The secrets engine (see secrets.h). One pass of a JIT-compiled keyword
- * alternation decides which rules can match a buffer at all; only those
- * rules' own regexes then run. Hits pass the rule's entropy floor, its
+ * The secrets engine (see secrets.h). One pass over the buffer, looking up
+ * each pair of bytes (case folded) in a table of the keywords' first two
+ * bytes, decides which rules can match a buffer at all; only those rules'
+ * own regexes then run. Hits pass the rule's entropy floor, its
  * allowlist and the shared placeholder test, lose to a more specific rule
  * on the same text, and learn whether an assay:ignore comment covers them.
  */
@@ -11,6 +12,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <pcre2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +37,12 @@ struct secrets_engine {
 	size_t n_rules;
 	char **keywords; /* distinct, lower case */
 	size_t n_keywords;
-	pcre2_code *keyword_re;
+	/* Keyword lookup: a bit per (folded) first byte pair, and the keywords
+	 * sorted by that pair; one-byte keywords are checked apart. */
+	uint8_t pair_bits[65536 / 8];
+	unsigned *by_pair;          /* keyword indexes, sorted by pair_of() */
+	uint16_t pair_first[65536]; /* where a pair's keywords start in by_pair */
+	bool has_short;    /* a keyword of one byte */
 	pcre2_match_data *md;
 	bool *present; /* per keyword, for the buffer being scanned */
 };
@@ -72,22 +79,59 @@ static unsigned keyword_index(struct secrets_engine *e, const char *kw)
 	return (unsigned)e->n_keywords++;
 }
 
-/* One case-insensitive alternation of every keyword, literal. */
-static int compile_keyword_re(struct secrets_engine *e, char *err, size_t errlen)
-{
-	struct buf b;
+/* ASCII case folding by table: the keyword pass looks at every byte. */
+static unsigned char fold_table[256];
 
-	buf_init(&b);
-	buf_puts(&b, "(?i)(?:");
+static void fill_fold_table(void)
+{
+	for (unsigned c = 0; c < 256; c++)
+		fold_table[c] = (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32u : c);
+}
+
+static unsigned fold(unsigned char c)
+{
+	return fold_table[c];
+}
+
+static unsigned pair_of(const char *k)
+{
+	return fold((unsigned char)k[0]) << 8 | fold((unsigned char)k[1]);
+}
+
+static const struct secrets_engine *sort_engine; /* qsort has no context argument */
+
+static int cmp_by_pair(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+	const char *kx = sort_engine->keywords[x], *ky = sort_engine->keywords[y];
+	unsigned px = kx[0] && kx[1] ? pair_of(kx) : 0, py = ky[0] && ky[1] ? pair_of(ky) : 0;
+
+	return px < py ? -1 : px > py;
+}
+
+/* The table find_keywords looks keywords up in. */
+static void index_keywords(struct secrets_engine *e)
+{
+	fill_fold_table();
+	e->by_pair = xcalloc(e->n_keywords ? e->n_keywords : 1, sizeof(unsigned));
 	for (size_t i = 0; i < e->n_keywords; i++) {
-		buf_puts(&b, i ? "|\\Q" : "\\Q");
-		buf_puts(&b, e->keywords[i]);
-		buf_puts(&b, "\\E");
+		const char *k = e->keywords[i];
+		e->by_pair[i] = (unsigned)i;
+		if (!k[0] || !k[1]) {
+			e->has_short = true;
+			continue;
+		}
+		unsigned p = pair_of(k);
+		e->pair_bits[p >> 3] |= (uint8_t)(1u << (p & 7));
 	}
-	buf_puts(&b, ")");
-	e->keyword_re = compile(b.data, 0, err, errlen);
-	buf_free(&b);
-	return e->keyword_re ? 0 : -EINVAL;
+	sort_engine = e;
+	qsort(e->by_pair, e->n_keywords, sizeof(unsigned), cmp_by_pair);
+	sort_engine = NULL;
+	for (size_t i = e->n_keywords; i-- > 0;) {
+		const char *k = e->keywords[e->by_pair[i]];
+		if (k[0] && k[1])
+			e->pair_first[pair_of(k)] = (uint16_t)i;
+	}
 }
 
 static int compile_rule(struct secrets_engine *e, struct compiled_rule *c, const struct secret_pattern *p, char *err,
@@ -130,7 +174,7 @@ int secrets_engine_new(struct secrets_engine **out, char *err, size_t errlen)
 	for (size_t i = 0; i < secret_patterns_count && rc == 0; i++, e->n_rules++)
 		rc = compile_rule(e, &e->rules[i], &secret_patterns[i], err, errlen);
 	if (rc == 0)
-		rc = compile_keyword_re(e, err, errlen);
+		index_keywords(e);
 	if (rc < 0) {
 		secrets_engine_free(e);
 		return rc;
@@ -154,39 +198,51 @@ void secrets_engine_free(struct secrets_engine *e)
 		free(e->keywords[i]);
 	free(e->keywords);
 	free(e->rules);
-	pcre2_code_free(e->keyword_re);
+	free(e->by_pair);
 	pcre2_match_data_free(e->md);
 	free(e->present);
 	free(e);
 }
 
-/* Marks which keywords occur in the buffer. */
+/* Whether keyword k occurs at data[i..], case folded. */
+static bool keyword_at(const char *k, const char *data, size_t len, size_t i)
+{
+	size_t j = 0;
+
+	for (; k[j]; j++)
+		if (i + j >= len || fold((unsigned char)data[i + j]) != (unsigned char)k[j])
+			return false;
+	return true;
+}
+
+/* Marks which keywords occur in the buffer (case-insensitively, anywhere,
+ * overlaps included): one pass, a table lookup per byte. */
 static void find_keywords(struct secrets_engine *e, const char *data, size_t len)
 {
-	PCRE2_SIZE start = 0;
-	char word[64];
+	size_t found = 0;
 
 	memset(e->present, 0, e->n_keywords * sizeof(bool));
-	while (start < len) {
-		int rc = pcre2_match(e->keyword_re, (PCRE2_SPTR)data, len, start, PCRE2_NO_UTF_CHECK, e->md, NULL);
-		PCRE2_SIZE *ov;
-		size_t n;
-
-		if (rc < 0)
-			break;
-		ov = pcre2_get_ovector_pointer(e->md);
-		n = ov[1] - ov[0];
-		if (n == 0 || n >= sizeof(word))
-			break;
-		for (size_t i = 0; i < n; i++)
-			word[i] = (char)tolower((unsigned char)data[ov[0] + i]);
-		word[n] = '\0';
-		/* Keywords overlap ("_password" holds "password"): mark every
-		 * keyword inside the match and resume one byte on. */
-		for (size_t i = 0; i < e->n_keywords; i++)
-			if (strstr(word, e->keywords[i]))
-				e->present[i] = true;
-		start = ov[0] + 1;
+	for (size_t i = 0; i + 1 < len && found < e->n_keywords; i++) {
+		unsigned p = fold_table[(unsigned char)data[i]] << 8 | fold_table[(unsigned char)data[i + 1]];
+		if (!(e->pair_bits[p >> 3] & (1u << (p & 7))))
+			continue;
+		/* Each keyword that starts with this pair. */
+		for (size_t lo = e->pair_first[p]; lo < e->n_keywords; lo++) {
+			unsigned idx = e->by_pair[lo];
+			const char *k = e->keywords[idx];
+			if (!k[0] || !k[1] || pair_of(k) != p)
+				break;
+			if (!e->present[idx] && keyword_at(k, data, len, i)) {
+				e->present[idx] = true;
+				found++;
+			}
+		}
+	}
+	for (size_t i = 0; e->has_short && i < e->n_keywords; i++) {
+		const char *k = e->keywords[i];
+		if (k[0] && !k[1])
+			for (size_t j = 0; j < len && !e->present[i]; j++)
+				e->present[i] = fold((unsigned char)data[j]) == (unsigned char)k[0];
 	}
 }
 

@@ -222,7 +222,7 @@ static size_t find_heredocs(const char *s, char words[][64], bool strip_tabs[])
 		if (!w || (q && s[j] != q))
 			continue;
 		strip_tabs[n++] = dash;
-		i = j;
+		i = q ? j : j - 1; /* the loop steps past the word (and its closing quote) */
 	}
 	return n;
 }
