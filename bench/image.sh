@@ -42,6 +42,7 @@ done
 "$root/fixtures/images/make-image.sh" --format docker-archive --out "$work/image.tar" --tag bench:1 --user 1000 \
 	--healthcheck true "$work/layers/1" "$work/layers/2" "$work/layers/3" "$work/layers/4" "$work/layers/5"
 rm -rf "$work/layers"
+[ -n "${BENCH_KEEP:-}" ] && cp "$work/image.tar" "$BENCH_KEEP"
 mkdir -p "$work/x" && tar -xf "$work/image.tar" -C "$work/x"
 echo "bench/image: image $(du -h "$work/image.tar" | cut -f1) compressed, layers:" >&2
 layers=$(jq -r '.[0].Layers[]' "$work/x/manifest.json")

@@ -32,6 +32,10 @@ struct compiled_rule {
 	size_t n_keywords;
 };
 
+#define PAIR_LONG 1
+#define PAIR_SHORT 2
+#define TRI_BITS (1u << 18)
+
 struct secrets_engine {
 	struct compiled_rule *rules;
 	size_t n_rules;
@@ -39,9 +43,13 @@ struct secrets_engine {
 	size_t n_keywords;
 	/* Keyword lookup: a bit per (folded) first byte pair, and the keywords
 	 * sorted by that pair; one-byte keywords are checked apart. */
-	uint8_t pair_bits[65536 / 8];
+	/* By the two raw bytes, either case: PAIR_LONG when keywords of three
+	 * bytes or more start so, PAIR_SHORT when a two-byte keyword does. */
+	uint8_t pair_raw[65536];
+	uint8_t tri_bits[TRI_BITS / 8]; /* folded first three bytes of the long keywords, hashed */
 	unsigned *by_pair;          /* keyword indexes, sorted by pair_of() */
 	uint16_t pair_first[65536]; /* where a pair's keywords start in by_pair */
+
 	bool has_short;    /* a keyword of one byte */
 	pcre2_match_data *md;
 	bool *present; /* per keyword, for the buffer being scanned */
@@ -98,6 +106,11 @@ static unsigned pair_of(const char *k)
 	return fold((unsigned char)k[0]) << 8 | fold((unsigned char)k[1]);
 }
 
+static unsigned tri_hash(unsigned pair, unsigned third)
+{
+	return (pair * 263u + third * 7919u) & (TRI_BITS - 1);
+}
+
 static const struct secrets_engine *sort_engine; /* qsort has no context argument */
 
 static int cmp_by_pair(const void *a, const void *b)
@@ -121,8 +134,21 @@ static void index_keywords(struct secrets_engine *e)
 			e->has_short = true;
 			continue;
 		}
-		unsigned p = pair_of(k);
-		e->pair_bits[p >> 3] |= (uint8_t)(1u << (p & 7));
+	}
+	for (unsigned raw = 0; raw < 65536; raw++) {
+		unsigned p = fold_table[raw >> 8] << 8 | fold_table[raw & 0xff];
+		for (size_t i = 0; i < e->n_keywords; i++) {
+			const char *k = e->keywords[i];
+			if (k[0] && k[1] && pair_of(k) == p)
+				e->pair_raw[raw] |= k[2] ? PAIR_LONG : PAIR_SHORT;
+		}
+	}
+	for (size_t i = 0; i < e->n_keywords; i++) {
+		const char *k = e->keywords[i];
+		if (k[0] && k[1] && k[2]) {
+			unsigned t = tri_hash(pair_of(k), fold((unsigned char)k[2]));
+			e->tri_bits[t >> 3] |= (uint8_t)(1u << (t & 7));
+		}
 	}
 	sort_engine = e;
 	qsort(e->by_pair, e->n_keywords, sizeof(unsigned), cmp_by_pair);
@@ -216,16 +242,27 @@ static bool keyword_at(const char *k, const char *data, size_t len, size_t i)
 }
 
 /* Marks which keywords occur in the buffer (case-insensitively, anywhere,
- * overlaps included): one pass, a table lookup per byte. */
+ * overlaps included): one pass, a table lookup per byte pair, and a hashed
+ * look at the third byte before any keyword is compared. */
 static void find_keywords(struct secrets_engine *e, const char *data, size_t len)
 {
+	const unsigned char *d = (const unsigned char *)data;
 	size_t found = 0;
 
 	memset(e->present, 0, e->n_keywords * sizeof(bool));
 	for (size_t i = 0; i + 1 < len && found < e->n_keywords; i++) {
-		unsigned p = fold_table[(unsigned char)data[i]] << 8 | fold_table[(unsigned char)data[i + 1]];
-		if (!(e->pair_bits[p >> 3] & (1u << (p & 7))))
+		unsigned kind = e->pair_raw[(unsigned)d[i] << 8 | d[i + 1]];
+		if (!kind)
 			continue;
+		unsigned p = fold_table[d[i]] << 8 | fold_table[d[i + 1]];
+		if (kind == PAIR_LONG) {
+			unsigned t;
+			if (i + 2 >= len)
+				continue;
+			t = tri_hash(p, fold_table[d[i + 2]]);
+			if (!(e->tri_bits[t >> 3] & (1u << (t & 7))))
+				continue;
+		}
 		/* Each keyword that starts with this pair. */
 		for (size_t lo = e->pair_first[p]; lo < e->n_keywords; lo++) {
 			unsigned idx = e->by_pair[lo];
