@@ -39,7 +39,7 @@ else
 ASSAY_BIN := assay
 endif
 
-.PHONY: all check test test-bin check-valgrind demo bench fuzz install uninstall clean deps docs format
+.PHONY: all check test test-bin check-valgrind demo bench bench-image fuzz install uninstall clean deps docs format
 
 all: $(ASSAY_BIN)
 
@@ -111,12 +111,21 @@ fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
 
 demo: $(ASSAY_BIN)
 	fixtures/make-demo.sh build/demo
+	fixtures/make-demo-image.sh build/demo-image.tar
 	@mkdir -p out
 	./assay scan build/demo --db out/assay.db --fail-on none -o out/report.json -o out/report.txt; \
 	  echo "demo reports written to out/ (exit status $$?)"
+	./assay scan build/demo-image.tar --db out/assay.db --fail-on none -o out/image-report.json \
+	  -o out/image-report.txt; echo "demo image reports written to out/image-report.* (exit status $$?)"
+
+# Image scanning speed against tar (bench/image.sh); BENCH_IMAGE_MB sets the size.
+bench-image: $(ASSAY_BIN)
+	bench/image.sh ./assay $(BENCH_IMAGE_MB)
 
 bench: $(ASSAY_BIN)
 	bench/run.sh $(BENCH_ARGS)
+
+BENCH_IMAGE_MB ?= 200
 
 docs: $(ASSAY_BIN)
 	./assay rules --format markdown > docs/rules.md
