@@ -569,15 +569,61 @@ static bool needs_arguments(const char *kw)
 	return strcmp(kw, "CMD") != 0 && strcmp(kw, "ENTRYPOINT") != 0 && strcmp(kw, "HEALTHCHECK") != 0;
 }
 
+/* ENV and LABEL in the name=value form: every word must be one (BuildKit
+ * refuses "ENV a=b c"). Returns the first word without '=', or NULL; the
+ * word is copied into bad. */
+static const char *first_word_without_eq(const char *args, char *bad, size_t n)
+{
+	size_t i = 0;
+
+	while (args[i]) {
+		size_t start, len;
+		bool eq = false;
+		char q = 0;
+
+		while (args[i] == ' ' || args[i] == '\t')
+			i++;
+		if (!args[i])
+			break;
+		for (start = i; args[i] && (q || (args[i] != ' ' && args[i] != '\t')); i++) {
+			if (q) {
+				if (args[i] == q)
+					q = 0;
+				else if (args[i] == '\\' && q == '"' && args[i + 1])
+					i++;
+			} else if (args[i] == '"' || args[i] == '\'') {
+				q = args[i];
+			} else if (args[i] == '\\' && args[i + 1]) {
+				i++;
+			} else if (args[i] == '=') {
+				eq = true;
+			}
+		}
+		if (!eq) {
+			len = i - start < n - 1 ? i - start : n - 1;
+			memcpy(bad, args + start, len);
+			bad[len] = '\0';
+			return bad;
+		}
+	}
+	return NULL;
+}
+
 /* Checks what BuildKit would refuse, after the instruction was split. */
 static void check_instruction(struct df_parser *p, struct df_instr *in)
 {
+	char bad[64];
+
 	if (strcmp(in->keyword, "FROM") == 0)
 		return; /* parse_from said what was wrong */
 	if (!*in->args && !in->json && needs_arguments(in->keyword))
 		df_error(p, in->line, 1, "%s needs arguments", in->keyword);
 	else if (strcmp(in->keyword, "SHELL") == 0 && !in->json)
 		df_error(p, in->line, 1, "SHELL needs its arguments as a JSON array, such as [\"/bin/sh\", \"-c\"]");
+	else if ((strcmp(in->keyword, "ENV") == 0 || strcmp(in->keyword, "LABEL") == 0) &&
+		 strcspn(in->args, "= \t") < strlen(in->args) && in->args[strcspn(in->args, "= \t")] == '=' &&
+		 first_word_without_eq(in->args, bad, sizeof(bad)))
+		df_error(p, in->line, 1, "%s in the name=value form: '%s' is not name=value", in->keyword, bad);
 	else if (in->stage < 0 && strcmp(in->keyword, "ARG") != 0 && strcmp(in->keyword, "FROM") != 0)
 		df_error(p, in->line, 1, "%s before the first FROM: only ARG may come before it", in->keyword);
 }
