@@ -387,7 +387,8 @@ static void resolve_overlaps(struct hit_list *l)
 {
 	size_t kept = 0;
 
-	qsort(l->hits, l->n, sizeof(*l->hits), cmp_hits);
+	if (l->n > 1) /* qsort of a NULL, empty list is undefined */
+		qsort(l->hits, l->n, sizeof(*l->hits), cmp_hits);
 	for (size_t i = 0; i < l->n; i++) {
 		bool drop = false;
 		for (size_t j = 0; j < kept && !drop; j++) {
