@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1040,16 +1041,119 @@ bool image_probe(const char *path)
 
 /* ---- streaming a layer ------------------------------------------------------ */
 
+#define HASH_RING 4
+#define HASH_BLOCK (256 * 1024)
+
+/*
+ * A blob's bytes are hashed on a second thread while the layer is
+ * decompressed and scanned on the first: the digest check then costs no
+ * time on a machine with two cores. Blocks go round a ring; the reader
+ * waits only when the hasher is HASH_RING - 1 blocks behind, so the block
+ * libarchive still holds (the last one returned) is never overwritten.
+ */
+struct blob_hasher {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	char *ring[HASH_RING];
+	size_t len[HASH_RING];
+	uint64_t produced, consumed; /* blocks */
+	bool done, threaded;
+	struct sha256 *hash;
+};
+
 struct blob_stream {
 	struct image_reader *r;
 	struct archive *outer; /* tar sources: positioned at the blob's entry */
 	int fd;                /* directory sources */
-	char buf[BLOCK];
+	struct blob_hasher h;
 	struct sha256 hash;
 	uint64_t bytes;
 	bool failed;
 	char why[256];
 };
+
+static void *hasher_main(void *arg)
+{
+	struct blob_hasher *h = arg;
+
+	pthread_mutex_lock(&h->mu);
+	for (;;) {
+		while (h->consumed == h->produced && !h->done)
+			pthread_cond_wait(&h->cv, &h->mu);
+		if (h->consumed == h->produced)
+			break;
+		size_t slot = h->consumed % HASH_RING;
+		pthread_mutex_unlock(&h->mu);
+		sha256_update(h->hash, h->ring[slot], h->len[slot]);
+		pthread_mutex_lock(&h->mu);
+		h->consumed++;
+		pthread_cond_broadcast(&h->cv);
+	}
+	pthread_mutex_unlock(&h->mu);
+	return NULL;
+}
+
+static void hasher_start(struct blob_hasher *h, struct sha256 *hash)
+{
+	memset(h, 0, sizeof(*h));
+	h->hash = hash;
+	for (int i = 0; i < HASH_RING; i++)
+		h->ring[i] = xmalloc(HASH_BLOCK);
+	pthread_mutex_init(&h->mu, NULL);
+	pthread_cond_init(&h->cv, NULL);
+	/* Without a thread the blocks are hashed as they are read. */
+	h->threaded = pthread_create(&h->thread, NULL, hasher_main, h) == 0;
+}
+
+/* The block to read into next, once the hasher is done with it. */
+static char *hasher_slot(struct blob_hasher *h)
+{
+	if (h->threaded) {
+		pthread_mutex_lock(&h->mu);
+		while (h->produced - h->consumed >= HASH_RING - 1)
+			pthread_cond_wait(&h->cv, &h->mu);
+		pthread_mutex_unlock(&h->mu);
+	}
+	return h->ring[h->produced % HASH_RING];
+}
+
+static void hasher_push(struct blob_hasher *h, size_t n)
+{
+	size_t slot = h->produced % HASH_RING;
+
+	if (!h->threaded) {
+		sha256_update(h->hash, h->ring[slot], n);
+		h->produced++;
+		return;
+	}
+	pthread_mutex_lock(&h->mu);
+	h->len[slot] = n;
+	h->produced++;
+	pthread_cond_broadcast(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+}
+
+/* Waits for every pushed block to be hashed and ends the thread. */
+static void hasher_stop(struct blob_hasher *h)
+{
+	if (!h->ring[0])
+		return; /* never started, or stopped already */
+	if (h->threaded) {
+		pthread_mutex_lock(&h->mu);
+		h->done = true;
+		pthread_cond_broadcast(&h->cv);
+		pthread_mutex_unlock(&h->mu);
+		pthread_join(h->thread, NULL);
+		h->threaded = false;
+	}
+	pthread_mutex_destroy(&h->mu);
+	pthread_cond_destroy(&h->cv);
+	for (int i = 0; i < HASH_RING; i++) {
+		free(h->ring[i]);
+		h->ring[i] = NULL;
+	}
+}
 
 struct image_layer_stream {
 	struct archive *inner;
@@ -1063,12 +1167,14 @@ struct image_layer_stream {
 
 /* Pulls the next block of the blob into bs->buf, hashing it: its length,
  * 0 at the end, or -1 with the reason in bs->why. */
-static la_ssize_t blob_pull(struct blob_stream *bs)
+static la_ssize_t blob_pull(struct blob_stream *bs, const void **out)
 {
+	char *buf = hasher_slot(&bs->h);
 	la_ssize_t n;
 
+	*out = buf;
 	if (bs->outer) {
-		n = archive_read_data(bs->outer, bs->buf, sizeof(bs->buf));
+		n = archive_read_data(bs->outer, buf, HASH_BLOCK);
 		if (n < 0) {
 			const char *why = archive_error_string(bs->outer);
 			snprintf(bs->why, sizeof(bs->why), "%s", why ? why : "read error");
@@ -1077,7 +1183,7 @@ static la_ssize_t blob_pull(struct blob_stream *bs)
 		}
 	} else {
 		do
-			n = read(bs->fd, bs->buf, sizeof(bs->buf));
+			n = read(bs->fd, buf, HASH_BLOCK);
 		while (n < 0 && errno == EINTR);
 		if (n < 0) {
 			snprintf(bs->why, sizeof(bs->why), "%s", strerror(errno));
@@ -1085,7 +1191,8 @@ static la_ssize_t blob_pull(struct blob_stream *bs)
 			return -1;
 		}
 	}
-	sha256_update(&bs->hash, bs->buf, (size_t)n);
+	if (n > 0)
+		hasher_push(&bs->h, (size_t)n);
 	bs->bytes += (uint64_t)n;
 	return n;
 }
@@ -1093,13 +1200,12 @@ static la_ssize_t blob_pull(struct blob_stream *bs)
 static la_ssize_t blob_read(struct archive *a, void *ctx, const void **out)
 {
 	struct blob_stream *bs = ctx;
-	la_ssize_t n = blob_pull(bs);
+	la_ssize_t n = blob_pull(bs, out);
 
 	if (n < 0) {
 		archive_set_error(a, EIO, "%s", bs->why);
 		return ARCHIVE_FATAL;
 	}
-	*out = bs->buf;
 	return n;
 }
 
@@ -1122,6 +1228,7 @@ static int blob_open(struct image_reader *r, const char *blob, struct blob_strea
 			snprintf(err, errlen, "layer blob %s is %s", blob, get_error(bs->fd));
 			return bs->fd;
 		}
+		hasher_start(&bs->h, &bs->hash);
 		return 0;
 	}
 	idx = find_listed(r, blob);
@@ -1137,8 +1244,10 @@ static int blob_open(struct image_reader *r, const char *blob, struct blob_strea
 	while ((step = archive_read_next_header(bs->outer, &ae)) == ARCHIVE_OK || step == ARCHIVE_WARN) {
 		const char *raw = archive_entry_pathname(ae);
 		if (raw && image_path_normalise(raw, name, sizeof(name), &abs) &&
-		    strcmp(name, r->listing[idx].name) == 0 && listed_type(ae) == 'f')
+		    strcmp(name, r->listing[idx].name) == 0 && listed_type(ae) == 'f') {
+			hasher_start(&bs->h, &bs->hash);
 			return 0;
+		}
 	}
 	snprintf(err, errlen, "layer %s could not be found again in the archive: %s", blob,
 		 archive_error_string(bs->outer) ? archive_error_string(bs->outer) : "truncated");
@@ -1149,6 +1258,7 @@ static int blob_open(struct image_reader *r, const char *blob, struct blob_strea
 
 static void blob_close(struct blob_stream *bs)
 {
+	hasher_stop(&bs->h);
 	if (bs->outer)
 		archive_read_free(bs->outer);
 	if (bs->fd >= 0)
@@ -1335,9 +1445,11 @@ out:
 static int finish_blob(struct blob_stream *bs, const struct image_layer *l, char *err, size_t errlen)
 {
 	char hex[SHA256_HEX_LEN + 1];
+	const void *p;
 
-	while (!bs->failed && blob_pull(bs) > 0)
+	while (!bs->failed && blob_pull(bs, &p) > 0)
 		;
+	hasher_stop(&bs->h);
 	if (bs->failed) {
 		snprintf(err, errlen, "layer %s: %s", l->blob, bs->why);
 		return -EIO;
