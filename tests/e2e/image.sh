@@ -111,6 +111,14 @@ expect_eq "image inside a directory: path names the archive" "dist/app.tar!/app/
 expect_eq "image inside a directory: no secret.* on the raw tar" 0 \
 	"$(jq '[.findings[] | select(.rule | startswith("secret."))] | length' "$tmp/tree.json")"
 
+# An OCI layout directory inside a walked tree: read as an image, its blobs not searched one by one.
+mkdir -p "$tmp/tree2/images" && cp -a "$tmp/ocidir" "$tmp/tree2/images/app"
+scan_json tree2 "$tmp/tree2"
+expect_eq "OCI directory inside a tree: path names the layout" "images/app!/app/.env" \
+	"$(jq -r '.findings[] | select(.rule == "image.secret-in-layer") | .path' "$tmp/tree2.json")"
+expect_eq "OCI directory inside a tree: blobs not scanned as files" 0 \
+	"$(jq '[.findings[] | select(.path | test("^images/app/blobs"))] | length' "$tmp/tree2.json")"
+
 # --- Hostile archives.
 H="$tmp/hostile"
 mkdir -p "$H/d"
