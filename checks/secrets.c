@@ -258,39 +258,57 @@ static bool keyword_at(const char *k, const char *data, size_t len, size_t i)
 	return true;
 }
 
+/* The keywords that start at data[i], whose byte pair is in the table. */
+static size_t keywords_at(struct secrets_engine *e, const char *data, size_t len, size_t i)
+{
+	const unsigned char *d = (const unsigned char *)data;
+	unsigned raw = (unsigned)d[i] << 8 | d[i + 1];
+	unsigned p = fold_table[d[i]] << 8 | fold_table[d[i + 1]];
+	size_t found = 0;
+
+	if (e->pair_raw[raw] == PAIR_LONG) {
+		unsigned t;
+		if (i + 2 >= len)
+			return 0;
+		t = tri_hash(p, fold_table[d[i + 2]]);
+		if (!(e->tri_bits[t >> 3] & (1u << (t & 7))))
+			return 0;
+	}
+	for (size_t lo = e->pair_first[p]; lo < e->n_keywords; lo++) {
+		unsigned idx = e->by_pair[lo];
+		const char *k = e->keywords[idx];
+		if (!k[0] || !k[1] || pair_of(k) != p)
+			break;
+		if (!e->present[idx] && keyword_at(k, data, len, i)) {
+			e->present[idx] = true;
+			found++;
+		}
+	}
+	return found;
+}
+
 /* Marks which keywords occur in the buffer (case-insensitively, anywhere,
- * overlaps included): one pass, a table lookup per byte pair, and a hashed
- * look at the third byte before any keyword is compared. */
+ * overlaps included). The byte pairs of 64 positions are looked up without
+ * a branch into a mask, and only the positions it marks are looked at
+ * further: most text has a keyword's first two bytes at a third of its
+ * positions, and a branch per position would mostly be mispredicted. */
 static void find_keywords(struct secrets_engine *e, const char *data, size_t len)
 {
 	const unsigned char *d = (const unsigned char *)data;
 	size_t found = 0;
 
 	memset(e->present, 0, e->n_keywords * sizeof(bool));
-	for (size_t i = 0; i + 1 < len && found < e->n_keywords; i++) {
-		unsigned raw = (unsigned)d[i] << 8 | d[i + 1];
-		if (!(e->pair_any[raw >> 3] & (1u << (raw & 7))))
-			continue;
-		unsigned kind = e->pair_raw[raw];
-		unsigned p = fold_table[d[i]] << 8 | fold_table[d[i + 1]];
-		if (kind == PAIR_LONG) {
-			unsigned t;
-			if (i + 2 >= len)
-				continue;
-			t = tri_hash(p, fold_table[d[i + 2]]);
-			if (!(e->tri_bits[t >> 3] & (1u << (t & 7))))
-				continue;
+	for (size_t base = 0; base + 1 < len && found < e->n_keywords; base += 64) {
+		size_t end = base + 64 < len - 1 ? base + 64 : len - 1;
+		uint64_t mask = 0;
+		for (size_t i = base; i < end; i++) {
+			unsigned raw = (unsigned)d[i] << 8 | d[i + 1];
+			mask |= (uint64_t)((e->pair_any[raw >> 3] >> (raw & 7)) & 1u) << (i - base);
 		}
-		/* Each keyword that starts with this pair. */
-		for (size_t lo = e->pair_first[p]; lo < e->n_keywords; lo++) {
-			unsigned idx = e->by_pair[lo];
-			const char *k = e->keywords[idx];
-			if (!k[0] || !k[1] || pair_of(k) != p)
-				break;
-			if (!e->present[idx] && keyword_at(k, data, len, i)) {
-				e->present[idx] = true;
-				found++;
-			}
+		while (mask && found < e->n_keywords) {
+			size_t i = base + (size_t)__builtin_ctzll(mask);
+			mask &= mask - 1;
+			found += keywords_at(e, data, len, i);
 		}
 	}
 	for (size_t i = 0; e->has_short && i < e->n_keywords; i++) {
