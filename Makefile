@@ -42,7 +42,7 @@ else
 ASSAY_BIN := assay
 endif
 
-.PHONY: all check test test-bin check-valgrind demo bench bench-k8s fuzz install uninstall clean deps docs format
+.PHONY: all check test test-bin check-valgrind demo bench bench-k8s bench-image fuzz install uninstall clean deps docs format
 
 all: $(ASSAY_BIN)
 
@@ -87,30 +87,45 @@ check-valgrind: test-bin
 	VALGRIND=1 tests/run.sh build/rel:./assay
 
 FUZZ_SECONDS ?= 60
-FUZZ_ONLY ?= $(FUZZ_SRC)
-# The library is built once for libFuzzer into an archive, so that each
-# target links only the objects it needs (cli.c wants main.c's command
-# table, which no fuzz target has).
-FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined $(shell pkg-config --cflags $(PKGS))
-FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz-lf/obj/%.o)
-build/fuzz-lf/obj/%.o: %.c $(wildcard src/*.h scanners/*.h checks/*.h reports/*.h)
+FUZZ_DIR     := build/fuzz-lf
+FUZZ_CFLAGS  := -std=c11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+FUZZ_ONLY    ?= $(FUZZ_SRC)
+FUZZ_OBJ     := $(LIB_SRC:%.c=$(FUZZ_DIR)/%.o)
+
+# The library built once for libFuzzer, as an archive so that each target
+# links only what it uses (cli.c needs main.c's command table).
+$(FUZZ_DIR)/%.o: %.c $(wildcard src/*.h scanners/*.h checks/*.h reports/*.h) VERSION
 	@mkdir -p $(dir $@)
-	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
-build/fuzz-lf/libassay.a: $(FUZZ_OBJ)
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) $(shell pkg-config --cflags $(PKGS)) -c -o $@ $<
+
+$(FUZZ_DIR)/libassay.a: $(FUZZ_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
-fuzz: build/fuzz-lf/libassay.a
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DIR)/libassay.a
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(shell pkg-config --cflags $(PKGS)) -o $@ $< \
+	  $(FUZZ_DIR)/libassay.a $(LIBS)
+
+# FUZZ_ONLY="tests/fuzz/fuzz_yaml.c" runs the targets named.
+fuzz: $(FUZZ_ONLY:tests/fuzz/%.c=$(FUZZ_DIR)/%)
 	@for f in $(FUZZ_ONLY); do n=$$(basename $$f .c); \
-	  clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o build/fuzz-lf/$$n $$f build/fuzz-lf/libassay.a $(LIBS) || exit 1; \
-	  mkdir -p build/fuzz-lf/$$n.corpus; \
-	  build/fuzz-lf/$$n -max_total_time=$(FUZZ_SECONDS) build/fuzz-lf/$$n.corpus tests/fuzz/corpus/$${n#fuzz_} || exit 1; \
+	  mkdir -p $(FUZZ_DIR)/$$n.corpus; \
+	  $(FUZZ_DIR)/$$n -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -artifact_prefix=$(FUZZ_DIR)/$$n- \
+	    $(FUZZ_DIR)/$$n.corpus tests/fuzz/corpus/$${n#fuzz_} || exit 1; \
 	done
 
 demo: $(ASSAY_BIN)
 	fixtures/make-demo.sh build/demo
+	fixtures/make-demo-image.sh build/demo-image.tar
 	@mkdir -p out
 	./assay scan build/demo --db out/assay.db --fail-on none -o out/report.json -o out/report.sarif -o out/report.txt; \
 	  echo "demo reports written to out/ (exit status $$?)"
+	./assay scan build/demo-image.tar --db out/assay.db --fail-on none -o out/image-report.json \
+	  -o out/image-report.txt; echo "demo image reports written to out/image-report.* (exit status $$?)"
+
+# Image scanning speed against tar (bench/image.sh); BENCH_IMAGE_MB sets the size.
+bench-image: $(ASSAY_BIN)
+	bench/image.sh ./assay $(BENCH_IMAGE_MB)
 
 # Benchmarks; BENCH_REPO=/path/to/a/repository adds a real history.
 bench: $(ASSAY_BIN)
@@ -129,6 +144,8 @@ $(BUILD)/bench/yaml_model: bench/yaml_model.c $(BUILD)/libassay.a
 
 bench-k8s: $(ASSAY_BIN) $(BUILD)/bench/yaml_events $(BUILD)/bench/yaml_model
 	bench/k8s.sh $(BENCH_ARGS)
+
+BENCH_IMAGE_MB ?= 200
 
 docs: $(ASSAY_BIN)
 	./assay rules --format markdown > docs/rules.md

@@ -15,5 +15,7 @@ extern const struct rule_family env_rule_family;
 extern const struct rule_family git_rule_family;
 extern const struct rule_family k8s_rule_family;
 extern const struct rule_family compose_rule_family;
+extern const struct rule_family docker_rule_family;
+extern const struct rule_family image_rule_family;
 
 #endif

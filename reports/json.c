@@ -119,6 +119,8 @@ static json_t *finding_object(const struct finding *f)
 	json_object_set_new(o, "target_digest", jstr(f->target_digest));
 	if (f->secret_hash)
 		json_object_set_new(o, "secret_sha256", jstr(f->secret_hash));
+	if (f->layer)
+		json_object_set_new(o, "layer", jstr(f->layer));
 	if (f->commit) {
 		json_object_set_new(o, "commit", jstr(f->commit));
 		json_object_set_new(o, "author", jstr(f->author));

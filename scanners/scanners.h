@@ -10,6 +10,8 @@
 extern const struct scanner env_scanner;
 extern const struct scanner k8s_scanner;
 extern const struct scanner compose_scanner;
+extern const struct scanner dockerfile_scanner;
+extern const struct scanner image_scanner;
 /* Last: secrets in every file no format scanner claimed. */
 extern const struct scanner content_scanner;
 

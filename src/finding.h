@@ -38,6 +38,9 @@ struct finding {
 	/* The normalised matched content that identifies this finding beyond
 	 * rule, target and path (for secrets: secret_hash). Not stored. */
 	const char *identity;
+	/* Image findings only: the digest of the layer that holds the file
+	 * (NULL otherwise). Not part of the fingerprint's target. */
+	const char *layer;
 	/* History findings only (NULL otherwise). */
 	const char *commit, *author, *date;
 	bool waived;

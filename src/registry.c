@@ -15,6 +15,8 @@ static const struct rule_family *const families[] = {
 	&env_rule_family,
 	&k8s_rule_family,
 	&compose_rule_family,
+	&docker_rule_family,
+	&image_rule_family,
 	&secret_rule_family,
 	&git_rule_family,
 };

@@ -28,6 +28,8 @@ static const struct scanner *const scanners[] = {
 	&env_scanner,
 	&k8s_scanner,
 	&compose_scanner,
+	&dockerfile_scanner,
+	&image_scanner,
 	&content_scanner, /* last: it takes what no format scanner claimed */
 };
 
@@ -346,12 +348,22 @@ static void target_read_stdin(struct scan *s, struct scan_target *t)
 	t->stdin_data = buf_steal(&b);
 }
 
+/* The scanner that reads this target whole, or -1 for a walk. */
+static int target_claimed_by(const char *arg)
+{
+	for (size_t i = 0; i < ARRAY_LEN(scanners); i++)
+		if (scanners[i]->claims_target && scanners[i]->claims_target(arg))
+			return (int)i;
+	return -1;
+}
+
 static void target_open(struct scan *s, struct scan_target *t, const char *arg)
 {
 	struct stat st;
 
 	memset(t, 0, sizeof(*t));
 	sha256_init(&t->digest);
+	t->claimed_by = -1;
 	if (is_stdin_target(arg)) {
 		t->locator = xstrdup(SCAN_STDIN_NAME);
 		t->kind = "stdin";
@@ -359,6 +371,12 @@ static void target_open(struct scan *s, struct scan_target *t, const char *arg)
 		return;
 	}
 	t->locator = normalise_locator(arg);
+	t->claimed_by = target_claimed_by(arg);
+	if (t->claimed_by >= 0) {
+		t->kind = "image";
+		t->root = xstrdup(arg);
+		return;
+	}
 	if (stat(arg, &st) == 0 && S_ISREG(st.st_mode)) {
 		t->kind = "file";
 		t->file = xstrdup(arg);
@@ -434,19 +452,27 @@ static int scan_target_walk(struct scan *s, struct scan_target *t, void **states
 	struct walk_ctx w = {s, states};
 	int rc;
 
-	rc = history_scan(s, t);
-	if (rc == 0 && t->stdin_data)
-		rc = fswalk_buffer(SCAN_STDIN_NAME, t->stdin_data, t->stdin_len, t->stdin_truncated, &ops, &w);
-	else if (rc == 0 && !t->skip_walk)
-		rc = t->file ? fswalk_file(t->file, &ops, &w) : fswalk(t->root, &ops, &w);
+	if (t->claimed_by >= 0) {
+		rc = scanners[t->claimed_by]->scan_target(s, states[t->claimed_by], t->root);
+		if (!rc && scan_cancelled)
+			rc = -EINTR;
+	} else {
+		rc = history_scan(s, t);
+		if (rc == 0 && t->stdin_data)
+			rc = fswalk_buffer(SCAN_STDIN_NAME, t->stdin_data, t->stdin_len, t->stdin_truncated, &ops, &w);
+		else if (rc == 0 && !t->skip_walk)
+			rc = t->file ? fswalk_file(t->file, &ops, &w) : fswalk(t->root, &ops, &w);
+	}
 	if (rc < 0 && rc != -EINTR && rc != s->write_error && rc != -EINVAL)
-		scan_notice(s, "error", t->locator, "cannot walk: %s", strerror(-rc));
+		scan_notice(s, "error", t->locator, "cannot %s: %s", t->claimed_by >= 0 ? "read" : "walk", strerror(-rc));
 	if (scan_cancelled)
 		rc = -EINTR;
 	if (rc == 0)
 		history_report(s, t);
-	strcpy(t->digest_hex, "sha256:");
-	sha256_final_hex(&t->digest, t->digest_hex + 7);
+	if (!t->digest_hex[0]) {
+		strcpy(t->digest_hex, "sha256:");
+		sha256_final_hex(&t->digest, t->digest_hex + 7);
+	}
 	return rc == -EINTR ? rc : 0;
 }
 

@@ -24,7 +24,7 @@ struct git_history;
 /* One input named on the command line. */
 struct scan_target {
 	char *locator;     /* as given, normalised ("./a/" -> "a"); "<stdin>" for "-" */
-	const char *kind;  /* directory | git-worktree | file | stdin */
+	const char *kind;  /* directory | git-worktree | git-bare | file | stdin | image */
 	char *root;        /* the directory walked (a file's own directory) */
 	char *file;        /* the single file named, or NULL */
 	struct repo *repo; /* the git work tree holding root, or NULL */
@@ -38,6 +38,7 @@ struct scan_target {
 	char *stdin_data;  /* standard input, read whole (up to SCAN_STDIN_MAX_BYTES) */
 	size_t stdin_len;
 	bool stdin_truncated;
+	int claimed_by;    /* the scanner that reads the target whole (image), or -1 */
 };
 
 /* The target "-" reads standard input into memory, at most this much (no
@@ -59,6 +60,13 @@ struct scanner {
 	int (*file)(struct scan *s, void *state, const struct fs_entry *e, bool claimed);
 	/* After every target was walked: checks across files, then free. */
 	void (*end)(struct scan *s, void *state);
+	/* Optional, for a target that is one whole input rather than a tree
+	 * (an image archive or OCI layout): claims_target says from the path
+	 * alone whether this scanner reads it; scan_target then reads it in
+	 * place of the walk (a negative return is a runtime error) and may set
+	 * the target's digest_hex. */
+	bool (*claims_target)(const char *path);
+	int (*scan_target)(struct scan *s, void *state, const char *path);
 };
 
 struct scan_request {

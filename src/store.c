@@ -118,15 +118,71 @@ static const char *const store_migrations[] = {
 	"CREATE TRIGGER notices_only_while_running BEFORE INSERT ON notices"
 	" WHEN (SELECT status FROM runs WHERE id = NEW.run_id) IS NOT 'running'"
 	" BEGIN SELECT RAISE(ABORT, 'run is not running'); END;",
+	/* 2: container images and their package inventory; the layer of image
+	 * findings; runs say how their content hash was computed. */
+	"ALTER TABLE runs ADD COLUMN hash_version INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE findings ADD COLUMN layer_digest TEXT;"
+	"CREATE TABLE images ("
+	" id INTEGER PRIMARY KEY,"
+	" run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+	" target TEXT NOT NULL,"
+	" source TEXT NOT NULL DEFAULT '',"
+	" format TEXT,"
+	" digest TEXT NOT NULL,"
+	" config_digest TEXT,"
+	" os TEXT,"
+	" architecture TEXT);"
+	"CREATE INDEX images_by_run ON images (run_id);"
+	"CREATE INDEX images_by_digest ON images (digest);"
+	"CREATE TABLE image_tags ("
+	" image_id INTEGER NOT NULL REFERENCES images (id) ON DELETE CASCADE,"
+	" tag TEXT NOT NULL);"
+	"CREATE INDEX image_tags_by_image ON image_tags (image_id);"
+	"CREATE TABLE image_layers ("
+	" image_id INTEGER NOT NULL REFERENCES images (id) ON DELETE CASCADE,"
+	" position INTEGER NOT NULL,"
+	" digest TEXT NOT NULL,"
+	" media_type TEXT,"
+	" size INTEGER,"
+	" PRIMARY KEY (image_id, position));"
+	"CREATE TABLE image_packages ("
+	" id INTEGER PRIMARY KEY,"
+	" image_id INTEGER NOT NULL REFERENCES images (id) ON DELETE CASCADE,"
+	" manager TEXT NOT NULL,"
+	" name TEXT NOT NULL,"
+	" version TEXT,"
+	" architecture TEXT,"
+	" layer_digest TEXT);"
+	"CREATE INDEX image_packages_by_image ON image_packages (image_id);"
+	"CREATE INDEX image_packages_by_name ON image_packages (name, version);"
+	"CREATE TRIGGER images_only_while_running BEFORE INSERT ON images"
+	" WHEN (SELECT status FROM runs WHERE id = NEW.run_id) IS NOT 'running'"
+	" BEGIN SELECT RAISE(ABORT, 'run is not running'); END;"
+	"CREATE TRIGGER image_tags_only_while_running BEFORE INSERT ON image_tags"
+	" WHEN (SELECT r.status FROM runs r JOIN images i ON i.run_id = r.id WHERE i.id = NEW.image_id)"
+	" IS NOT 'running'"
+	" BEGIN SELECT RAISE(ABORT, 'run is not running'); END;"
+	"CREATE TRIGGER image_layers_only_while_running BEFORE INSERT ON image_layers"
+	" WHEN (SELECT r.status FROM runs r JOIN images i ON i.run_id = r.id WHERE i.id = NEW.image_id)"
+	" IS NOT 'running'"
+	" BEGIN SELECT RAISE(ABORT, 'run is not running'); END;"
+	"CREATE TRIGGER image_packages_only_while_running BEFORE INSERT ON image_packages"
+	" WHEN (SELECT r.status FROM runs r JOIN images i ON i.run_id = r.id WHERE i.id = NEW.image_id)"
+	" IS NOT 'running'"
+	" BEGIN SELECT RAISE(ABORT, 'run is not running'); END;",
 };
+
+/* How a run's content hash is serialised (docs/store.md): 1 for runs sealed
+ * before schema 2, 2 adds findings' layer_digest and the image inventory. */
+#define STORE_HASH_VERSION 2
 
 _Static_assert(ARRAY_LEN(store_migrations) == STORE_SCHEMA_VERSION,
 	       "one migration step per schema version");
 
 static const char sql_insert_finding[] =
 	"INSERT INTO findings (run_id, rule, severity, target, target_digest, path, line, col,"
-	" message, evidence, secret_hash, fingerprint, commit_sha, author, authored_at, waived)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+	" message, evidence, secret_hash, fingerprint, commit_sha, author, authored_at, waived, layer_digest)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 static const char sql_insert_input[] =
 	"INSERT INTO inputs (run_id, kind, locator, digest, commit_sha) VALUES (?1, ?2, ?3, ?4, ?5)";
 static const char sql_insert_notice[] =
@@ -692,8 +748,8 @@ int store_run_begin(struct store *s, const char *command, const char *fail_on, i
 	if (rc)
 		goto out;
 	rc = prepare(s,
-		     "INSERT INTO runs (status, started_at, tool_version, command, fail_on, pid)"
-		     " VALUES ('running', ?1, ?2, ?3, ?4, ?5)",
+		     "INSERT INTO runs (status, started_at, tool_version, command, fail_on, pid, hash_version)"
+		     " VALUES ('running', ?1, ?2, ?3, ?4, ?5, ?6)",
 		     &st);
 	if (rc)
 		goto out;
@@ -703,6 +759,7 @@ int store_run_begin(struct store *s, const char *command, const char *fail_on, i
 	bind_text(st, 3, command);
 	bind_text(st, 4, fail_on);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)getpid());
+	sqlite3_bind_int(st, 6, STORE_HASH_VERSION);
 	rc = step_done(st);
 	if (rc)
 		goto out;
@@ -790,6 +847,7 @@ int store_add_finding(struct store *s, int64_t run, const struct finding *f)
 	bind_text(st, 14, f->author);
 	bind_text(st, 15, f->date);
 	sqlite3_bind_int(st, 16, f->waived ? 1 : 0);
+	bind_text(st, 17, f->layer);
 	return batch_insert(s, st);
 }
 
@@ -830,7 +888,10 @@ int store_set_target_digest(struct store *s, int64_t run, const char *target, co
 	rc = batch_begin(s);
 	if (rc)
 		goto out;
-	rc = prepare(s, "UPDATE findings SET target_digest = ?1 WHERE run_id = ?2 AND target = ?3", &st);
+	/* Findings that carry their own digest (an image's) keep it. */
+	rc = prepare(s,
+		     "UPDATE findings SET target_digest = ?1 WHERE run_id = ?2 AND target = ?3 AND target_digest IS NULL",
+		     &st);
 	if (rc)
 		goto out;
 	bind_text(st, 1, digest);
@@ -897,11 +958,13 @@ out:
  * each row as its tag and then its fields, every field NUL-terminated.
  * Changing anything here invalidates every recorded hash.
  */
+struct hash_record {
+	const char *tag, *sql;
+};
+
 static int run_content_hash(struct store *s, int64_t run, char out[SHA256_HEX_LEN + 1])
 {
-	static const struct {
-		const char *tag, *sql;
-	} records[] = {
+	static const struct hash_record records_v1[] = {
 		{"run", "SELECT id, started_at, finished_at, tool_version, command, fail_on, exit_code"
 			" FROM runs WHERE id = ?1"},
 		{"input", "SELECT kind, locator, digest, commit_sha FROM inputs WHERE run_id = ?1 ORDER BY id"},
@@ -910,12 +973,44 @@ static int run_content_hash(struct store *s, int64_t run, char out[SHA256_HEX_LE
 			    " FROM findings WHERE run_id = ?1 ORDER BY id"},
 		{"notice", "SELECT level, path, line, message FROM notices WHERE run_id = ?1 ORDER BY id"},
 	};
+	static const struct hash_record records_v2[] = {
+		{"run", "SELECT id, started_at, finished_at, tool_version, command, fail_on, exit_code"
+			" FROM runs WHERE id = ?1"},
+		{"input", "SELECT kind, locator, digest, commit_sha FROM inputs WHERE run_id = ?1 ORDER BY id"},
+		{"finding", "SELECT rule, severity, target, target_digest, path, line, col, message, evidence,"
+			    " secret_hash, fingerprint, commit_sha, author, authored_at, waived, layer_digest"
+			    " FROM findings WHERE run_id = ?1 ORDER BY id"},
+		{"notice", "SELECT level, path, line, message FROM notices WHERE run_id = ?1 ORDER BY id"},
+		{"image", "SELECT target, source, format, digest, config_digest, os, architecture"
+			  " FROM images WHERE run_id = ?1 ORDER BY id"},
+		{"image_tag", "SELECT i.digest, t.tag FROM image_tags t JOIN images i ON i.id = t.image_id"
+			      " WHERE i.run_id = ?1 ORDER BY i.id, t.rowid"},
+		{"image_layer", "SELECT i.digest, l.position, l.digest, l.media_type, l.size"
+				" FROM image_layers l JOIN images i ON i.id = l.image_id"
+				" WHERE i.run_id = ?1 ORDER BY i.id, l.position"},
+		{"image_package", "SELECT i.digest, p.manager, p.name, p.version, p.architecture, p.layer_digest"
+				  " FROM image_packages p JOIN images i ON i.id = p.image_id"
+				  " WHERE i.run_id = ?1 ORDER BY i.id, p.id"},
+	};
+	const struct hash_record *records = records_v2;
+	size_t n_records = ARRAY_LEN(records_v2);
 	struct sha256 h;
 	unsigned rows;
+	int64_t version = 1;
 	int rc = 0;
 
+	rc = query_int64(s, "SELECT hash_version FROM runs WHERE id = ?1", run, &version);
+	if (rc)
+		goto out;
+	if (version == 1) {
+		records = records_v1;
+		n_records = ARRAY_LEN(records_v1);
+	} else if (version != STORE_HASH_VERSION) {
+		rc = -EPROTONOSUPPORT;
+		goto out;
+	}
 	sha256_init(&h);
-	for (size_t i = 0; i < ARRAY_LEN(records); i++) {
+	for (size_t i = 0; i < n_records; i++) {
 		rc = hash_records(s, &h, records[i].tag, records[i].sql, run, &rows);
 		if (rc)
 			goto out;
@@ -1313,6 +1408,7 @@ static void finding_from_row(sqlite3_stmt *st, struct finding *f)
 	f->author = column_str(st, 12);
 	f->date = column_str(st, 13);
 	f->waived = sqlite3_column_int(st, 14) != 0;
+	f->layer = column_str(st, 15);
 	f->identity = NULL; /* not stored */
 }
 
@@ -1327,7 +1423,7 @@ int store_foreach_finding(struct store *s, int64_t run, store_finding_cb cb, voi
 		return -EINVAL;
 	rc = prepare(s,
 		     "SELECT rule, severity, target, target_digest, path, line, col, message, evidence,"
-		     " secret_hash, fingerprint, commit_sha, author, authored_at, waived"
+		     " secret_hash, fingerprint, commit_sha, author, authored_at, waived, layer_digest"
 		     " FROM findings WHERE run_id = ?1"
 		     " ORDER BY severity DESC, rule, path, line, col, id",
 		     &st);
@@ -1367,6 +1463,260 @@ int store_foreach_notice(struct store *s, int64_t run, store_notice_cb cb, void 
 			.message = column_str(st, 3),
 		};
 		cb_rc = cb(&n, ctx);
+	}
+	rc = iteration_result(cb_rc, step);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- container images ------------------------------------------------ */
+
+static int insert_image_row(struct store *s, int64_t run, const struct store_image *img, int64_t *image_id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = prepare(s,
+		     "INSERT INTO images (run_id, target, source, format, digest, config_digest, os, architecture)"
+		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+		     &st);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(st, 1, run);
+	bind_text(st, 2, img->target);
+	bind_text(st, 3, img->source ? img->source : "");
+	bind_text(st, 4, img->format);
+	bind_text(st, 5, img->digest);
+	bind_text(st, 6, img->config_digest);
+	bind_text(st, 7, img->os);
+	bind_text(st, 8, img->architecture);
+	rc = step_done(st);
+	if (!rc)
+		*image_id = sqlite3_last_insert_rowid(s->db);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int insert_image_tags(struct store *s, int64_t image_id, const struct store_image *img)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = prepare(s, "INSERT INTO image_tags (image_id, tag) VALUES (?1, ?2)", &st);
+	for (size_t i = 0; !rc && i < img->n_tags; i++) {
+		sqlite3_bind_int64(st, 1, image_id);
+		bind_text(st, 2, img->tags[i]);
+		rc = step_done(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int insert_image_layers(struct store *s, int64_t image_id, const struct store_image *img)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = prepare(s, "INSERT INTO image_layers (image_id, position, digest, media_type, size)"
+			" VALUES (?1, ?2, ?3, ?4, ?5)",
+		     &st);
+	for (size_t i = 0; !rc && i < img->n_layers; i++) {
+		sqlite3_bind_int64(st, 1, image_id);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+		bind_text(st, 3, img->layers[i].digest);
+		bind_text(st, 4, img->layers[i].media_type);
+		if (img->layers[i].size >= 0)
+			sqlite3_bind_int64(st, 5, img->layers[i].size);
+		else
+			sqlite3_bind_null(st, 5);
+		rc = step_done(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_add_image(struct store *s, int64_t run, const struct store_image *img, int64_t *image_id)
+{
+	int rc;
+
+	if (!store_usable(s))
+		return -EBADF;
+	if (!img || !img->target || !img->digest || !image_id)
+		return -EINVAL;
+	for (size_t i = 0; i < img->n_layers; i++)
+		if (!img->layers[i].digest)
+			return -EINVAL;
+	rc = batch_begin(s);
+	if (!rc)
+		rc = insert_image_row(s, run, img, image_id);
+	if (!rc)
+		rc = insert_image_tags(s, *image_id, img);
+	if (!rc)
+		rc = insert_image_layers(s, *image_id, img);
+	if (!rc)
+		rc = batch_row_written(s);
+	return rc;
+}
+
+int store_add_image_package(struct store *s, int64_t image_id, const struct store_package *p)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!store_usable(s))
+		return -EBADF;
+	if (!p || !p->manager || !p->name)
+		return -EINVAL;
+	rc = batch_begin(s);
+	if (rc)
+		return rc;
+	rc = prepare(s,
+		     "INSERT INTO image_packages (image_id, manager, name, version, architecture, layer_digest)"
+		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		     &st);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(st, 1, image_id);
+	bind_text(st, 2, p->manager);
+	bind_text(st, 3, p->name);
+	bind_text(st, 4, p->version);
+	bind_text(st, 5, p->architecture);
+	bind_text(st, 6, p->layer_digest);
+	rc = step_done(st);
+	if (!rc)
+		rc = batch_row_written(s);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Reads an image's tags and layers into arrays that live until freed. */
+static int read_image_parts(struct store *s, int64_t image_id, char ***tags, size_t *n_tags,
+			    struct store_image_layer **layers, size_t *n_layers)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, step;
+
+	rc = prepare(s, "SELECT tag FROM image_tags WHERE image_id = ?1 ORDER BY rowid", &st);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(st, 1, image_id);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		*tags = xrealloc(*tags, (*n_tags + 1) * sizeof(char *));
+		(*tags)[(*n_tags)++] = column_strdup(st, 0);
+	}
+	rc = step == SQLITE_DONE ? 0 : sql_errno(step);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc)
+		goto out;
+	rc = prepare(s, "SELECT digest, media_type, coalesce(size, -1) FROM image_layers WHERE image_id = ?1"
+			" ORDER BY position",
+		     &st);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(st, 1, image_id);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		*layers = xrealloc(*layers, (*n_layers + 1) * sizeof(**layers));
+		(*layers)[*n_layers].digest = column_strdup(st, 0);
+		(*layers)[*n_layers].media_type = column_strdup(st, 1);
+		(*layers)[*n_layers].size = sqlite3_column_int64(st, 2);
+		(*n_layers)++;
+	}
+	rc = step == SQLITE_DONE ? 0 : sql_errno(step);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void free_image_parts(char **tags, size_t n_tags, struct store_image_layer *layers, size_t n_layers)
+{
+	for (size_t i = 0; i < n_tags; i++)
+		free(tags[i]);
+	free(tags);
+	for (size_t i = 0; i < n_layers; i++) {
+		free((char *)layers[i].digest);
+		free((char *)layers[i].media_type);
+	}
+	free(layers);
+}
+
+int store_foreach_image(struct store *s, int64_t run, store_image_cb cb, void *ctx)
+{
+	sqlite3_stmt *st;
+	int rc, step = SQLITE_DONE, cb_rc = 0;
+
+	if (!store_usable(s))
+		return -EBADF;
+	if (!cb)
+		return -EINVAL;
+	rc = prepare(s,
+		     "SELECT id, target, source, format, digest, config_digest, os, architecture"
+		     " FROM images WHERE run_id = ?1 ORDER BY id",
+		     &st);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(st, 1, run);
+	while (!cb_rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		char **tags = NULL;
+		struct store_image_layer *layers = NULL;
+		size_t n_tags = 0, n_layers = 0;
+		int64_t id = sqlite3_column_int64(st, 0);
+
+		rc = read_image_parts(s, id, &tags, &n_tags, &layers, &n_layers);
+		if (!rc) {
+			struct store_image img = {
+				.target = column_str(st, 1),
+				.source = column_str(st, 2),
+				.format = column_str(st, 3),
+				.digest = column_str(st, 4),
+				.config_digest = column_str(st, 5),
+				.os = column_str(st, 6),
+				.architecture = column_str(st, 7),
+				.tags = (const char *const *)tags,
+				.n_tags = n_tags,
+				.layers = layers,
+				.n_layers = n_layers,
+			};
+			cb_rc = cb(&img, id, ctx);
+		}
+		free_image_parts(tags, n_tags, layers, n_layers);
+		if (rc)
+			goto out;
+	}
+	rc = iteration_result(cb_rc, step);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_foreach_image_package(struct store *s, int64_t image_id, store_package_cb cb, void *ctx)
+{
+	sqlite3_stmt *st;
+	int rc, step = SQLITE_DONE, cb_rc = 0;
+
+	if (!store_usable(s))
+		return -EBADF;
+	if (!cb)
+		return -EINVAL;
+	rc = prepare(s,
+		     "SELECT manager, name, version, architecture, layer_digest FROM image_packages"
+		     " WHERE image_id = ?1 ORDER BY name, version, id",
+		     &st);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(st, 1, image_id);
+	while (!cb_rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_package p = {
+			.manager = column_str(st, 0),
+			.name = column_str(st, 1),
+			.version = column_str(st, 2),
+			.architecture = column_str(st, 3),
+			.layer_digest = column_str(st, 4),
+		};
+		cb_rc = cb(&p, ctx);
 	}
 	rc = iteration_result(cb_rc, step);
 out:

@@ -14,7 +14,7 @@
 
 #include "finding.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 struct store;
 
@@ -83,6 +83,47 @@ int store_latest_run(struct store *s, int64_t *run_id);
 /* Fills *out (free with store_run_clear), or -ENOENT. */
 int store_run_get(struct store *s, int64_t run_id, struct store_run *out);
 void store_run_clear(struct store_run *r);
+
+/* ---- container images (schema 2) ---------------------------------------- */
+
+struct store_image_layer {
+	const char *digest;     /* descriptor digest, or the diff_id for docker-archive layers */
+	const char *media_type; /* NULL when the archive does not say */
+	int64_t size;           /* declared size; -1 when unknown */
+};
+
+/* One image a run scanned: what it is, and the layers it is made of. */
+struct store_image {
+	const char *target;        /* the input's locator */
+	const char *source;        /* where the image sits inside the target ("" when it is the target) */
+	const char *format;        /* docker-archive | oci-layout */
+	const char *digest;        /* manifest digest, else the config digest (docker's image id) */
+	const char *config_digest;
+	const char *os, *architecture; /* "linux", "amd64" or "arm64/v8" */
+	const char *const *tags;
+	size_t n_tags;
+	const struct store_image_layer *layers;
+	size_t n_layers;
+};
+
+/* An installed package read from the image's package database. */
+struct store_package {
+	const char *manager; /* dpkg | apk */
+	const char *name, *version, *architecture;
+	const char *layer_digest; /* the layer whose database lists it */
+};
+
+/* Records an image with its tags and layers; *image_id names it for
+ * store_add_image_package. Like findings, only while the run is running. */
+int store_add_image(struct store *s, int64_t run, const struct store_image *img, int64_t *image_id);
+int store_add_image_package(struct store *s, int64_t image_id, const struct store_package *p);
+
+typedef int (*store_image_cb)(const struct store_image *img, int64_t image_id, void *ctx);
+typedef int (*store_package_cb)(const struct store_package *p, void *ctx);
+/* The run's images in the order they were recorded, with tags and layers. */
+int store_foreach_image(struct store *s, int64_t run, store_image_cb cb, void *ctx);
+/* An image's packages, ordered by name and version. */
+int store_foreach_image_package(struct store *s, int64_t image_id, store_package_cb cb, void *ctx);
 
 /* Iterators stop early and return the callback's value when it is nonzero.
  * Pointers passed to callbacks are valid only during the call. */

@@ -539,6 +539,7 @@ static void expected_content_hash(int64_t run, const char *rule, int exit_code, 
 	sha256_field(&h, NULL); /* author */
 	sha256_field(&h, NULL); /* authored_at */
 	sha256_field(&h, "0");  /* waived */
+	sha256_field(&h, NULL); /* layer_digest (hash version 2) */
 	sha256_field(&h, "notice");
 	sha256_field(&h, "warning");
 	sha256_field(&h, NULL);
@@ -648,6 +649,155 @@ static void test_edits_change_content_hash(void **state)
 	assert_hash_changed_by(fx, s, run, "UPDATE runs SET command = 'assay scan elsewhere'");
 	assert_hash_changed_by(fx, s, run, "DELETE FROM notices");
 	store_run_clear(&r);
+	store_close(s);
+}
+
+
+/* ---- container images (schema 2) ---- */
+
+struct inventory_seen {
+	int images, packages;
+	int64_t first_id;
+	char names[256];
+};
+
+static int see_package(const struct store_package *p, void *ctx)
+{
+	struct inventory_seen *seen = ctx;
+
+	seen->packages++;
+	strncat(seen->names, p->name, sizeof(seen->names) - strlen(seen->names) - 2);
+	strcat(seen->names, " ");
+	assert_string_equal(p->layer_digest, "sha256:l0");
+	return 0;
+}
+
+static int see_image(const struct store_image *img, int64_t id, void *ctx)
+{
+	struct inventory_seen *seen = ctx;
+
+	if (!seen->images++)
+		seen->first_id = id;
+	assert_string_equal(img->digest, "sha256:img");
+	assert_string_equal(img->format, "oci-layout");
+	assert_string_equal(img->architecture, "arm64/v8");
+	assert_int_equal(img->n_tags, 2);
+	assert_string_equal(img->tags[1], "app:latest");
+	assert_int_equal(img->n_layers, 2);
+	assert_string_equal(img->layers[1].digest, "sha256:l1");
+	assert_null(img->layers[0].media_type);
+	assert_int_equal(img->layers[0].size, -1);
+	assert_int_equal(img->layers[1].size, 42);
+	return 0;
+}
+
+static int64_t add_inventory(struct store *s, int64_t run)
+{
+	static const char *const tags[] = {"app:1.0", "app:latest"};
+	struct store_image_layer layers[] = {{"sha256:l0", NULL, -1},
+					     {"sha256:l1", "application/vnd.oci.image.layer.v1.tar+zstd", 42}};
+	struct store_image img = {"app.tar", "", "oci-layout", "sha256:img", "sha256:cfg", "linux", "arm64/v8",
+				  tags, 2, layers, 2};
+	struct store_package pkgs[] = {{"dpkg", "openssl", "3.0.11-1", "amd64", "sha256:l0"},
+				       {"dpkg", "libc6", "2.36-9", "amd64", "sha256:l0"}};
+	int64_t id = 0;
+
+	assert_int_equal(store_add_image(s, run, &img, &id), 0);
+	assert_true(id > 0);
+	for (size_t i = 0; i < 2; i++)
+		assert_int_equal(store_add_image_package(s, id, &pkgs[i]), 0);
+	return id;
+}
+
+static void test_image_inventory(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = open_store(fx);
+	struct inventory_seen seen = {0};
+	struct finding f;
+	struct store_run r;
+	char got[SHA256_HEX_LEN + 1];
+	int64_t run = begin_run(s), id;
+
+	id = add_inventory(s, run);
+	set_finding(&f, "image.secret-in-layer", SEV_HIGH, "/app/.env", 1, 1);
+	f.layer = "sha256:l0";
+	finding_fingerprint(&f);
+	assert_int_equal(store_add_finding(s, run, &f), 0);
+	assert_int_equal(store_run_finish(s, run, 1), 0);
+	assert_int_equal(store_foreach_image(s, run, see_image, &seen), 0);
+	assert_int_equal(seen.images, 1);
+	assert_int_equal(seen.first_id, id);
+	assert_int_equal(store_foreach_image_package(s, id, see_package, &seen), 0);
+	assert_int_equal(seen.packages, 2);
+	assert_string_equal(seen.names, "libc6 openssl "); /* ordered by name */
+	/* The sealed run's hash covers its images; it takes no more. */
+	assert_int_equal(store_run_get(s, run, &r), 0);
+	assert_int_equal(store_run_content_hash(s, run, got), 0);
+	assert_string_equal(got, r.content_hash);
+	assert_hash_changed_by(fx, s, run, "UPDATE image_packages SET version = '3.0.0' WHERE name = 'openssl'");
+	assert_hash_changed_by(fx, s, run, "UPDATE findings SET layer_digest = 'sha256:other'");
+	assert_hash_changed_by(fx, s, run, "DELETE FROM image_tags WHERE tag = 'app:latest'");
+	assert_int_not_equal(store_add_image_package(s, id, &(struct store_package){"apk", "x", "1", NULL, NULL}), 0);
+	store_run_clear(&r);
+	store_close(s);
+}
+
+static int see_layer_field(const struct finding *f, void *ctx)
+{
+	*(int *)ctx += f->layer && strcmp(f->layer, "sha256:l9") == 0;
+	return 0;
+}
+
+static void test_finding_layer_and_target_digest(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = open_store(fx);
+	struct finding f, g;
+	int64_t run = begin_run(s);
+	int with_layer = 0;
+	sqlite3 *db;
+
+	set_finding(&f, "image.setuid-binary", SEV_LOW, "/usr/bin/passwd", 0, 0);
+	f.target_digest = "sha256:image";
+	f.layer = "sha256:l9";
+	finding_fingerprint(&f);
+	set_finding(&g, "env.weak-secret", SEV_LOW, ".env", 1, 1);
+	g.target_digest = NULL;
+	finding_fingerprint(&g);
+	assert_int_equal(store_add_finding(s, run, &f), 0);
+	assert_int_equal(store_add_finding(s, run, &g), 0);
+	/* The input's digest fills only findings that have none of their own. */
+	assert_int_equal(store_set_target_digest(s, run, f.target, "sha256:tree"), 0);
+	assert_int_equal(store_run_finish(s, run, 0), 0);
+	assert_int_equal(store_foreach_finding(s, run, see_layer_field, &with_layer), 0);
+	assert_int_equal(with_layer, 1);
+	db = raw_open(fx->db);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM findings WHERE target_digest = 'sha256:image'"), 1);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM findings WHERE target_digest = 'sha256:tree'"), 1);
+	assert_int_equal(raw_int(db, "SELECT hash_version FROM runs"), 2);
+	sqlite3_close(db);
+	store_close(s);
+}
+
+/* A run sealed before schema 2 (hash_version 1) is recomputed the old way. */
+static void test_hash_version_1_runs(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = open_store(fx);
+	char want[SHA256_HEX_LEN + 1], got[SHA256_HEX_LEN + 1];
+	int64_t run = complete_small_run(s, "k8s.privileged", 0);
+	sqlite3 *db = raw_open(fx->db);
+
+	raw_exec(db, "UPDATE runs SET hash_version = 1");
+	sqlite3_close(db);
+	assert_int_equal(store_run_content_hash(s, run, got), 0);
+	expected_content_hash(run, "k8s.privileged", 0, want);
+	assert_string_not_equal(got, want); /* version 2 has the layer_digest field */
+	db = raw_open(fx->db);
+	raw_exec(db, "UPDATE runs SET hash_version = 7");
+	sqlite3_close(db);
+	assert_int_equal(store_run_content_hash(s, run, got), -EPROTONOSUPPORT);
 	store_close(s);
 }
 
@@ -991,6 +1141,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_sealed_run_takes_no_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_target_digest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iterators, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_image_inventory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_finding_layer_and_target_digest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hash_version_1_runs, setup, teardown),
 	};
 
 	if (argc == 3 && !strcmp(argv[1], "--killed-writer"))

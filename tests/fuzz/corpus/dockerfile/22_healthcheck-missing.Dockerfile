@@ -1,0 +1,2 @@
+FROM nginx:1.25
+USER nginx

@@ -1,0 +1,2 @@
+FROM debian:12
+LABEL org.opencontainers.image.authors="Dana <dana@example.com>"

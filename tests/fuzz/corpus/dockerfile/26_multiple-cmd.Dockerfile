@@ -1,0 +1,3 @@
+FROM debian:12
+CMD ["echo", "one"]
+CMD ["echo", "two"]

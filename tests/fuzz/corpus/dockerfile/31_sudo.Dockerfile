@@ -1,0 +1,2 @@
+FROM debian:12
+RUN apt-get install -y --no-install-recommends git && echo "no sudo here" > /etc/motd

@@ -1,0 +1,5 @@
+RUN x
+FROM
+FROM a b c d
+BOGUS
+\
