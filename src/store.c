@@ -502,10 +502,7 @@ static int configure_connection(struct store *s, char *err, size_t errlen)
 	rc = enable_wal(s, err, errlen);
 	if (rc)
 		return rc;
-	/* a 32 MiB page cache: index updates on a run of tens of thousands of
-	 * findings would otherwise read the same pages back from disk */
-	rc = sqlite3_exec(s->db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768", NULL,
-			  NULL, NULL);
+	rc = sqlite3_exec(s->db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		return open_error(s, rc, "cannot configure the connection", err, errlen);
 	return 0;
