@@ -106,28 +106,12 @@ static int compose_scan_file(struct scan *s, void *state, const struct fs_entry 
 		scan_report_secrets(s, display, data, len, 1);
 	}
 out:
-	if (data)
-		secure_zero(data, len);
-	free(data);
+	secure_free(data, len);
 	free(display);
 	return mine ? 1 : 0;
 }
 
-static void *compose_scan_begin(struct scan *s)
-{
-	(void)s;
-	return NULL;
-}
-
-static void compose_scan_end(struct scan *s, void *state)
-{
-	(void)s;
-	(void)state;
-}
-
 const struct scanner compose_scanner = {
 	.name = "compose",
-	.begin = compose_scan_begin,
 	.file = compose_scan_file,
-	.end = compose_scan_end,
 };

@@ -37,28 +37,12 @@ static int content_scan_file(struct scan *s, void *state, const struct fs_entry 
 			    SECRETS_MAX_BYTES >> 20, SECRETS_MAX_BYTES >> 20);
 	scan_report_secrets(s, display, data, len, 1);
 out:
-	if (data)
-		secure_zero(data, len);
-	free(data);
+	secure_free(data, len);
 	free(display);
 	return 1;
 }
 
-static void *content_begin(struct scan *s)
-{
-	(void)s;
-	return NULL;
-}
-
-static void content_end(struct scan *s, void *state)
-{
-	(void)s;
-	(void)state;
-}
-
 const struct scanner content_scanner = {
 	.name = "content",
-	.begin = content_begin,
 	.file = content_scan_file,
-	.end = content_end,
 };

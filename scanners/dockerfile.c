@@ -83,28 +83,12 @@ static int dockerfile_scan_file(struct scan *s, void *state, const struct fs_ent
 	else
 		parse_and_check(s, e, display, data, len);
 out:
-	if (data)
-		secure_zero(data, len);
-	free(data);
+	secure_free(data, len);
 	free(display);
 	return 1;
 }
 
-static void *dockerfile_begin(struct scan *s)
-{
-	(void)s;
-	return NULL;
-}
-
-static void dockerfile_end(struct scan *s, void *state)
-{
-	(void)s;
-	(void)state;
-}
-
 const struct scanner dockerfile_scanner = {
 	.name = "dockerfile",
-	.begin = dockerfile_begin,
 	.file = dockerfile_scan_file,
-	.end = dockerfile_end,
 };

@@ -303,9 +303,7 @@ static int k8s_scan_file(struct scan *s, void *state, const struct fs_entry *e, 
 		scan_report_secrets(s, display, data, len, 1);
 	}
 out:
-	if (data)
-		secure_zero(data, len);
-	free(data);
+	secure_free(data, len);
 	free(display);
 	return mine ? 1 : 0;
 }

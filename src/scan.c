@@ -534,7 +534,7 @@ int scan_run(struct store *st, const struct scan_request *req, int64_t *run_id, 
 	}
 	*run_id = s.run_id;
 	for (size_t i = 0; i < ARRAY_LEN(scanners); i++)
-		states[i] = scanners[i]->begin(&s);
+		states[i] = scanners[i]->begin ? scanners[i]->begin(&s) : NULL;
 	for (; opened < req->n_targets && rc == 0 && !s.write_error; opened++) {
 		target_open(&s, &targets[opened], req->targets[opened]);
 		s.target = &targets[opened];
@@ -542,7 +542,8 @@ int scan_run(struct store *st, const struct scan_request *req, int64_t *run_id, 
 		s.target = NULL;
 	}
 	for (size_t i = 0; i < ARRAY_LEN(scanners); i++)
-		scanners[i]->end(&s, states[i]);
+		if (scanners[i]->end)
+			scanners[i]->end(&s, states[i]);
 	record_inputs(&s, targets, opened);
 	if (rc == -EINTR || scan_cancelled) {
 		snprintf(err, errlen, "scan interrupted; run %lld marked failed", (long long)s.run_id);

@@ -53,7 +53,8 @@ struct scan_target {
  * picks its own by name; state is what `begin` returned. It returns 1 when
  * it claimed the file (read it and ran the secrets engine over what it
  * holds), 0 when the file is not its kind, or a negative runtime error.
- * Scanners after a claim still see the file, with `claimed` set. */
+ * Scanners after a claim still see the file, with `claimed` set. A
+ * scanner that keeps no state across files leaves begin and end NULL. */
 struct scanner {
 	const char *name;
 	void *(*begin)(struct scan *s);

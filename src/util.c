@@ -82,6 +82,14 @@ void secure_free_str(char *s)
 	free(s);
 }
 
+void secure_free(void *p, size_t n)
+{
+	if (!p)
+		return;
+	explicit_bzero(p, n);
+	free(p);
+}
+
 void buf_init(struct buf *b)
 {
 	b->data = NULL;

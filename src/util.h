@@ -26,6 +26,8 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Zero memory that held a secret before it is released. */
 void secure_zero(void *p, size_t n);
 void secure_free_str(char *s);
+/* Zeroes n bytes at p (which may be NULL), then frees it. */
+void secure_free(void *p, size_t n);
 
 struct buf {
 	char *data; /* always NUL-terminated once anything was appended */
