@@ -44,6 +44,12 @@ struct finding {
 	/* History findings only (NULL otherwise). */
 	const char *commit, *author, *date;
 	bool waived;
+	/* Why it is waived, for reports: "inline: REASON" or the waiver's
+	 * "REASON (owner OWNER, expires DATE)"; NULL when not waived. */
+	const char *waiver;
+	/* With a baseline: "new" or "unchanged" (its fingerprint is in the
+	 * baseline, so it does not count toward --fail-on); NULL without. */
+	const char *baseline;
 	char fingerprint[SHA256_HEX_LEN + 1]; /* filled by finding_fingerprint */
 };
 

@@ -170,19 +170,89 @@ static const char *const store_migrations[] = {
 	" WHEN (SELECT r.status FROM runs r JOIN images i ON i.run_id = r.id WHERE i.id = NEW.image_id)"
 	" IS NOT 'running'"
 	" BEGIN SELECT RAISE(ABORT, 'run is not running'); END;",
+	/* 3: compliance. What the run was configured with (config file,
+	 * baseline, organisation and project), each finding's waiver and
+	 * baseline state, the profiles selected and their control results,
+	 * the waivers applied, and the rules switched off or re-rated. */
+	"ALTER TABLE runs ADD COLUMN config_path TEXT;"
+	"ALTER TABLE runs ADD COLUMN baseline TEXT;"
+	"ALTER TABLE runs ADD COLUMN organisation TEXT;"
+	"ALTER TABLE runs ADD COLUMN project TEXT;"
+	"ALTER TABLE findings ADD COLUMN waiver TEXT;"
+	"ALTER TABLE findings ADD COLUMN baseline_state TEXT"
+	" CHECK (baseline_state IS NULL OR baseline_state IN ('new', 'unchanged'));"
+	"CREATE TABLE run_profiles ("
+	" id INTEGER PRIMARY KEY,"
+	" run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+	" profile TEXT NOT NULL,"
+	" title TEXT,"
+	" version TEXT,"
+	" source TEXT);"
+	"CREATE INDEX run_profiles_by_run ON run_profiles (run_id);"
+	"CREATE TABLE control_results ("
+	" id INTEGER PRIMARY KEY,"
+	" run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+	" profile TEXT NOT NULL,"
+	" control TEXT NOT NULL,"
+	" title TEXT,"
+	" level TEXT,"
+	" status TEXT NOT NULL"
+	" CHECK (status IN ('pass', 'fail', 'waived', 'not-applicable', 'not-assessed')),"
+	" findings INTEGER NOT NULL DEFAULT 0,"
+	" waived INTEGER NOT NULL DEFAULT 0,"
+	" rules TEXT,"
+	" evidence TEXT);"
+	"CREATE INDEX control_results_by_run ON control_results (run_id, profile);"
+	"CREATE TABLE waivers ("
+	" id INTEGER PRIMARY KEY,"
+	" run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+	" rule TEXT NOT NULL,"
+	" paths TEXT,"
+	" fingerprint TEXT,"
+	" reason TEXT NOT NULL,"
+	" owner TEXT NOT NULL,"
+	" expires TEXT NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN ('active', 'expiring', 'expired')),"
+	" matched INTEGER NOT NULL DEFAULT 0,"
+	" source TEXT);"
+	"CREATE INDEX waivers_by_run ON waivers (run_id);"
+	"CREATE TABLE rule_settings ("
+	" id INTEGER PRIMARY KEY,"
+	" run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+	" rule TEXT NOT NULL,"
+	" enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),"
+	" severity INTEGER CHECK (severity IS NULL OR severity BETWEEN 0 AND 4),"
+	" reason TEXT,"
+	" source TEXT);"
+	"CREATE INDEX rule_settings_by_run ON rule_settings (run_id);"
+	"CREATE TRIGGER run_profiles_only_while_running BEFORE INSERT ON run_profiles"
+	" WHEN (SELECT status FROM runs WHERE id = NEW.run_id) IS NOT 'running'"
+	" BEGIN SELECT RAISE(ABORT, 'run is not running'); END;"
+	"CREATE TRIGGER control_results_only_while_running BEFORE INSERT ON control_results"
+	" WHEN (SELECT status FROM runs WHERE id = NEW.run_id) IS NOT 'running'"
+	" BEGIN SELECT RAISE(ABORT, 'run is not running'); END;"
+	"CREATE TRIGGER waivers_only_while_running BEFORE INSERT ON waivers"
+	" WHEN (SELECT status FROM runs WHERE id = NEW.run_id) IS NOT 'running'"
+	" BEGIN SELECT RAISE(ABORT, 'run is not running'); END;"
+	"CREATE TRIGGER rule_settings_only_while_running BEFORE INSERT ON rule_settings"
+	" WHEN (SELECT status FROM runs WHERE id = NEW.run_id) IS NOT 'running'"
+	" BEGIN SELECT RAISE(ABORT, 'run is not running'); END;",
 };
 
 /* How a run's content hash is serialised (docs/store.md): 1 for runs sealed
- * before schema 2, 2 adds findings' layer_digest and the image inventory. */
-#define STORE_HASH_VERSION 2
+ * before schema 2, 2 adds findings' layer_digest and the image inventory,
+ * 3 adds the run's configuration, findings' waiver and baseline state, the
+ * profiles, control results, waivers and rule settings. */
+#define STORE_HASH_VERSION 3
 
 _Static_assert(ARRAY_LEN(store_migrations) == STORE_SCHEMA_VERSION,
 	       "one migration step per schema version");
 
 static const char sql_insert_finding[] =
 	"INSERT INTO findings (run_id, rule, severity, target, target_digest, path, line, col,"
-	" message, evidence, secret_hash, fingerprint, commit_sha, author, authored_at, waived, layer_digest)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+	" message, evidence, secret_hash, fingerprint, commit_sha, author, authored_at, waived, layer_digest,"
+	" waiver, baseline_state)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
 static const char sql_insert_input[] =
 	"INSERT INTO inputs (run_id, kind, locator, digest, commit_sha) VALUES (?1, ?2, ?3, ?4, ?5)";
 static const char sql_insert_notice[] =
@@ -845,6 +915,8 @@ int store_add_finding(struct store *s, int64_t run, const struct finding *f)
 	bind_text(st, 15, f->date);
 	sqlite3_bind_int(st, 16, f->waived ? 1 : 0);
 	bind_text(st, 17, f->layer);
+	bind_text(st, 18, f->waiver);
+	bind_text(st, 19, f->baseline);
 	return batch_insert(s, st);
 }
 
@@ -989,8 +1061,34 @@ static int run_content_hash(struct store *s, int64_t run, char out[SHA256_HEX_LE
 				  " FROM image_packages p JOIN images i ON i.id = p.image_id"
 				  " WHERE i.run_id = ?1 ORDER BY i.id, p.id"},
 	};
-	const struct hash_record *records = records_v2;
-	size_t n_records = ARRAY_LEN(records_v2);
+	static const struct hash_record records_v3[] = {
+		{"run", "SELECT id, started_at, finished_at, tool_version, command, fail_on, exit_code,"
+			" config_path, baseline, organisation, project FROM runs WHERE id = ?1"},
+		{"input", "SELECT kind, locator, digest, commit_sha FROM inputs WHERE run_id = ?1 ORDER BY id"},
+		{"finding", "SELECT rule, severity, target, target_digest, path, line, col, message, evidence,"
+			    " secret_hash, fingerprint, commit_sha, author, authored_at, waived, layer_digest,"
+			    " waiver, baseline_state FROM findings WHERE run_id = ?1 ORDER BY id"},
+		{"notice", "SELECT level, path, line, message FROM notices WHERE run_id = ?1 ORDER BY id"},
+		{"image", "SELECT target, source, format, digest, config_digest, os, architecture"
+			  " FROM images WHERE run_id = ?1 ORDER BY id"},
+		{"image_tag", "SELECT i.digest, t.tag FROM image_tags t JOIN images i ON i.id = t.image_id"
+			      " WHERE i.run_id = ?1 ORDER BY i.id, t.rowid"},
+		{"image_layer", "SELECT i.digest, l.position, l.digest, l.media_type, l.size"
+				" FROM image_layers l JOIN images i ON i.id = l.image_id"
+				" WHERE i.run_id = ?1 ORDER BY i.id, l.position"},
+		{"image_package", "SELECT i.digest, p.manager, p.name, p.version, p.architecture, p.layer_digest"
+				  " FROM image_packages p JOIN images i ON i.id = p.image_id"
+				  " WHERE i.run_id = ?1 ORDER BY i.id, p.id"},
+		{"profile", "SELECT profile, title, version, source FROM run_profiles WHERE run_id = ?1 ORDER BY id"},
+		{"control", "SELECT profile, control, title, level, status, findings, waived, rules, evidence"
+			    " FROM control_results WHERE run_id = ?1 ORDER BY id"},
+		{"waiver", "SELECT rule, paths, fingerprint, reason, owner, expires, state, matched, source"
+			   " FROM waivers WHERE run_id = ?1 ORDER BY id"},
+		{"rule_setting", "SELECT rule, enabled, severity, reason, source FROM rule_settings"
+				 " WHERE run_id = ?1 ORDER BY id"},
+	};
+	const struct hash_record *records = records_v3;
+	size_t n_records = ARRAY_LEN(records_v3);
 	struct sha256 h;
 	unsigned rows;
 	int64_t version = 1;
@@ -1002,6 +1100,9 @@ static int run_content_hash(struct store *s, int64_t run, char out[SHA256_HEX_LE
 	if (version == 1) {
 		records = records_v1;
 		n_records = ARRAY_LEN(records_v1);
+	} else if (version == 2) {
+		records = records_v2;
+		n_records = ARRAY_LEN(records_v2);
 	} else if (version != STORE_HASH_VERSION) {
 		rc = -EPROTONOSUPPORT;
 		goto out;
@@ -1226,7 +1327,8 @@ static int read_run_row(struct store *s, int64_t run_id, struct store_run *out)
 	rc = prepare(s,
 		     "SELECT id, status, started_at, finished_at, tool_version, command, fail_on, exit_code,"
 		     " error, content_hash, prev_hash, chain_hash, pid,"
-		     " (SELECT count(*) FROM inputs WHERE run_id = runs.id)"
+		     " (SELECT count(*) FROM inputs WHERE run_id = runs.id),"
+		     " config_path, baseline, organisation, project"
 		     " FROM runs WHERE id = ?1",
 		     &st);
 	if (rc)
@@ -1251,6 +1353,10 @@ static int read_run_row(struct store *s, int64_t run_id, struct store_run *out)
 	out->chain_hash = column_strdup(st, 11);
 	out->pid = sqlite3_column_int64(st, 12);
 	out->inputs = column_unsigned(st, 13);
+	out->config_path = column_strdup(st, 14);
+	out->baseline = column_strdup(st, 15);
+	out->organisation = column_strdup(st, 16);
+	out->project = column_strdup(st, 17);
 out:
 	sqlite3_finalize(st);
 	return rc;
@@ -1313,6 +1419,10 @@ void store_run_clear(struct store_run *r)
 	free(r->content_hash);
 	free(r->prev_hash);
 	free(r->chain_hash);
+	free(r->config_path);
+	free(r->baseline);
+	free(r->organisation);
+	free(r->project);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -1406,6 +1516,8 @@ static void finding_from_row(sqlite3_stmt *st, struct finding *f)
 	f->date = column_str(st, 13);
 	f->waived = sqlite3_column_int(st, 14) != 0;
 	f->layer = column_str(st, 15);
+	f->waiver = column_str(st, 16);
+	f->baseline = column_str(st, 17);
 	f->identity = NULL; /* not stored */
 }
 
@@ -1420,8 +1532,8 @@ int store_foreach_finding(struct store *s, int64_t run, store_finding_cb cb, voi
 		return -EINVAL;
 	rc = prepare(s,
 		     "SELECT rule, severity, target, target_digest, path, line, col, message, evidence,"
-		     " secret_hash, fingerprint, commit_sha, author, authored_at, waived, layer_digest"
-		     " FROM findings WHERE run_id = ?1"
+		     " secret_hash, fingerprint, commit_sha, author, authored_at, waived, layer_digest,"
+		     " waiver, baseline_state FROM findings WHERE run_id = ?1"
 		     " ORDER BY severity DESC, rule, path, line, col, id",
 		     &st);
 	if (rc)
@@ -1465,6 +1577,346 @@ int store_foreach_notice(struct store *s, int64_t run, store_notice_cb cb, void 
 out:
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* ---- compliance: configuration, profiles, controls, waivers ----------- */
+
+/* Runs one INSERT/UPDATE for a running run inside the batch transaction:
+ * `bind` binds the statement's parameters from `row`. The run's state is
+ * checked first so that a refused row leaves no transaction open. */
+static int write_row(struct store *s, int64_t run, const char *sql, void (*bind)(sqlite3_stmt *, const void *),
+		     const void *row)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = require_running(s, run);
+	if (rc)
+		goto out;
+	rc = batch_begin(s);
+	if (rc)
+		goto out;
+	rc = prepare(s, sql, &st);
+	if (rc)
+		goto out;
+	bind(st, row);
+	rc = step_done(st);
+	if (!rc)
+		rc = batch_row_written(s);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+struct run_context_row {
+	int64_t run;
+	const struct store_run_context *c;
+};
+
+static void bind_run_context(sqlite3_stmt *st, const void *row)
+{
+	const struct run_context_row *r = row;
+
+	bind_text(st, 1, r->c->config_path);
+	bind_text(st, 2, r->c->baseline);
+	bind_text(st, 3, r->c->organisation);
+	bind_text(st, 4, r->c->project);
+	sqlite3_bind_int64(st, 5, r->run);
+}
+
+int store_run_set_context(struct store *s, int64_t run, const struct store_run_context *c)
+{
+	struct run_context_row row = {run, c};
+
+	if (!store_usable(s))
+		return -EBADF;
+	if (!c)
+		return -EINVAL;
+	return write_row(s, run,
+			 "UPDATE runs SET config_path = ?1, baseline = ?2, organisation = ?3, project = ?4"
+			 " WHERE id = ?5",
+			 bind_run_context, &row);
+}
+
+struct profile_row {
+	int64_t run;
+	const struct store_profile *p;
+};
+
+static void bind_profile(sqlite3_stmt *st, const void *row)
+{
+	const struct profile_row *r = row;
+
+	sqlite3_bind_int64(st, 1, r->run);
+	bind_text(st, 2, r->p->id);
+	bind_text(st, 3, r->p->title);
+	bind_text(st, 4, r->p->version);
+	bind_text(st, 5, r->p->source);
+}
+
+int store_add_profile(struct store *s, int64_t run, const struct store_profile *p)
+{
+	struct profile_row row = {run, p};
+
+	if (!store_usable(s))
+		return -EBADF;
+	if (!p || !p->id)
+		return -EINVAL;
+	return write_row(s, run, "INSERT INTO run_profiles (run_id, profile, title, version, source) VALUES (?1, ?2, ?3, ?4, ?5)",
+			 bind_profile, &row);
+}
+
+struct control_row {
+	int64_t run;
+	const struct store_control *c;
+};
+
+static void bind_control(sqlite3_stmt *st, const void *row)
+{
+	const struct control_row *r = row;
+
+	sqlite3_bind_int64(st, 1, r->run);
+	bind_text(st, 2, r->c->profile);
+	bind_text(st, 3, r->c->id);
+	bind_text(st, 4, r->c->title);
+	bind_text(st, 5, r->c->level);
+	bind_text(st, 6, r->c->status);
+	sqlite3_bind_int64(st, 7, r->c->findings);
+	sqlite3_bind_int64(st, 8, r->c->waived);
+	bind_text(st, 9, r->c->rules ? r->c->rules : "");
+	bind_text(st, 10, r->c->evidence);
+}
+
+int store_add_control(struct store *s, int64_t run, const struct store_control *c)
+{
+	struct control_row row = {run, c};
+
+	if (!store_usable(s))
+		return -EBADF;
+	if (!c || !c->profile || !c->id || !c->status)
+		return -EINVAL;
+	return write_row(s, run,
+			 "INSERT INTO control_results (run_id, profile, control, title, level, status, findings,"
+			 " waived, rules, evidence) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+			 bind_control, &row);
+}
+
+struct waiver_row {
+	int64_t run;
+	const struct store_waiver *w;
+};
+
+static void bind_waiver(sqlite3_stmt *st, const void *row)
+{
+	const struct waiver_row *r = row;
+
+	sqlite3_bind_int64(st, 1, r->run);
+	bind_text(st, 2, r->w->rule);
+	bind_text(st, 3, r->w->paths);
+	bind_text(st, 4, r->w->fingerprint);
+	bind_text(st, 5, r->w->reason);
+	bind_text(st, 6, r->w->owner);
+	bind_text(st, 7, r->w->expires);
+	bind_text(st, 8, r->w->state);
+	sqlite3_bind_int64(st, 9, r->w->matched);
+	bind_text(st, 10, r->w->source);
+}
+
+int store_add_waiver(struct store *s, int64_t run, const struct store_waiver *w)
+{
+	struct waiver_row row = {run, w};
+
+	if (!store_usable(s))
+		return -EBADF;
+	if (!w || !w->rule || !w->reason || !w->owner || !w->expires || !w->state)
+		return -EINVAL;
+	return write_row(s, run,
+			 "INSERT INTO waivers (run_id, rule, paths, fingerprint, reason, owner, expires, state,"
+			 " matched, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+			 bind_waiver, &row);
+}
+
+struct rule_setting_row {
+	int64_t run;
+	const struct store_rule_setting *r;
+};
+
+static void bind_rule_setting(sqlite3_stmt *st, const void *row)
+{
+	const struct rule_setting_row *r = row;
+
+	sqlite3_bind_int64(st, 1, r->run);
+	bind_text(st, 2, r->r->rule);
+	sqlite3_bind_int(st, 3, r->r->enabled ? 1 : 0);
+	if (r->r->severity >= 0 && r->r->severity < SEV_COUNT)
+		sqlite3_bind_int(st, 4, r->r->severity);
+	else
+		sqlite3_bind_null(st, 4);
+	bind_text(st, 5, r->r->reason);
+	bind_text(st, 6, r->r->source);
+}
+
+int store_add_rule_setting(struct store *s, int64_t run, const struct store_rule_setting *r)
+{
+	struct rule_setting_row row = {run, r};
+
+	if (!store_usable(s))
+		return -EBADF;
+	if (!r || !r->rule)
+		return -EINVAL;
+	return write_row(s, run,
+			 "INSERT INTO rule_settings (run_id, rule, enabled, severity, reason, source)"
+			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+			 bind_rule_setting, &row);
+}
+
+int store_foreach_rule_count(struct store *s, int64_t run, store_rule_count_cb cb, void *ctx)
+{
+	sqlite3_stmt *st;
+	int rc, step = SQLITE_DONE, cb_rc = 0;
+
+	if (!store_usable(s))
+		return -EBADF;
+	if (!cb)
+		return -EINVAL;
+	rc = batch_commit(s);
+	if (rc)
+		return rc;
+	rc = prepare(s,
+		     "SELECT rule, sum(waived = 0), sum(waived = 1) FROM findings WHERE run_id = ?1"
+		     " GROUP BY rule ORDER BY rule",
+		     &st);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(st, 1, run);
+	while (!cb_rc && (step = sqlite3_step(st)) == SQLITE_ROW)
+		cb_rc = cb(column_str(st, 0), column_unsigned(st, 1), column_unsigned(st, 2), ctx);
+	rc = iteration_result(cb_rc, step);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Runs a SELECT bound to the run (and, when given, a second text
+ * parameter), handing each row to `each`. */
+static int foreach_row(struct store *s, const char *sql, int64_t run, const char *param,
+		       int (*each)(sqlite3_stmt *st, void *cb, void *ctx), void *cb, void *ctx)
+{
+	sqlite3_stmt *st;
+	int rc, step = SQLITE_DONE, cb_rc = 0;
+
+	if (!store_usable(s))
+		return -EBADF;
+	if (!cb)
+		return -EINVAL;
+	rc = prepare(s, sql, &st);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(st, 1, run);
+	if (param)
+		bind_text(st, 2, param);
+	while (!cb_rc && (step = sqlite3_step(st)) == SQLITE_ROW)
+		cb_rc = each(st, cb, ctx);
+	rc = iteration_result(cb_rc, step);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int each_profile(sqlite3_stmt *st, void *cb, void *ctx)
+{
+	struct store_profile p = {
+		.id = column_str(st, 0),
+		.title = column_str(st, 1),
+		.version = column_str(st, 2),
+		.source = column_str(st, 3),
+	};
+	return ((store_profile_cb)cb)(&p, ctx);
+}
+
+int store_foreach_profile(struct store *s, int64_t run, store_profile_cb cb, void *ctx)
+{
+	return foreach_row(s, "SELECT profile, title, version, source FROM run_profiles WHERE run_id = ?1 ORDER BY id",
+			   run, NULL, each_profile, (void *)cb, ctx);
+}
+
+static int each_control(sqlite3_stmt *st, void *cb, void *ctx)
+{
+	struct store_control c = {
+		.profile = column_str(st, 0),
+		.id = column_str(st, 1),
+		.title = column_str(st, 2),
+		.level = column_str(st, 3),
+		.status = column_str(st, 4),
+		.findings = column_unsigned(st, 5),
+		.waived = column_unsigned(st, 6),
+		.rules = column_str(st, 7),
+		.evidence = column_str(st, 8),
+	};
+	return ((store_control_cb)cb)(&c, ctx);
+}
+
+int store_foreach_control(struct store *s, int64_t run, const char *profile, store_control_cb cb, void *ctx)
+{
+	static const char all[] = "SELECT profile, control, title, level, status, findings, waived, rules, evidence"
+				  " FROM control_results WHERE run_id = ?1 ORDER BY id";
+	static const char one[] = "SELECT profile, control, title, level, status, findings, waived, rules, evidence"
+				  " FROM control_results WHERE run_id = ?1 AND profile = ?2 ORDER BY id";
+
+	return foreach_row(s, profile ? one : all, run, profile, each_control, (void *)cb, ctx);
+}
+
+static int each_waiver(sqlite3_stmt *st, void *cb, void *ctx)
+{
+	struct store_waiver w = {
+		.rule = column_str(st, 0),
+		.paths = column_str(st, 1),
+		.fingerprint = column_str(st, 2),
+		.reason = column_str(st, 3),
+		.owner = column_str(st, 4),
+		.expires = column_str(st, 5),
+		.state = column_str(st, 6),
+		.matched = column_unsigned(st, 7),
+		.source = column_str(st, 8),
+	};
+	return ((store_waiver_cb)cb)(&w, ctx);
+}
+
+int store_foreach_waiver(struct store *s, int64_t run, store_waiver_cb cb, void *ctx)
+{
+	return foreach_row(s,
+			   "SELECT rule, paths, fingerprint, reason, owner, expires, state, matched, source"
+			   " FROM waivers WHERE run_id = ?1 ORDER BY id",
+			   run, NULL, each_waiver, (void *)cb, ctx);
+}
+
+static int each_rule_setting(sqlite3_stmt *st, void *cb, void *ctx)
+{
+	struct store_rule_setting r = {
+		.rule = column_str(st, 0),
+		.enabled = sqlite3_column_int(st, 1) != 0,
+		.severity = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 2),
+		.reason = column_str(st, 3),
+		.source = column_str(st, 4),
+	};
+	return ((store_rule_setting_cb)cb)(&r, ctx);
+}
+
+int store_foreach_rule_setting(struct store *s, int64_t run, store_rule_setting_cb cb, void *ctx)
+{
+	return foreach_row(s, "SELECT rule, enabled, severity, reason, source FROM rule_settings WHERE run_id = ?1 ORDER BY id",
+			   run, NULL, each_rule_setting, (void *)cb, ctx);
+}
+
+static int each_fingerprint(sqlite3_stmt *st, void *cb, void *ctx)
+{
+	return ((store_fingerprint_cb)cb)(column_str(st, 0), ctx);
+}
+
+int store_foreach_fingerprint(struct store *s, int64_t run, store_fingerprint_cb cb, void *ctx)
+{
+	return foreach_row(s, "SELECT DISTINCT fingerprint FROM findings WHERE run_id = ?1", run, NULL,
+			   each_fingerprint, (void *)cb, ctx);
 }
 
 /* ---- container images ------------------------------------------------ */

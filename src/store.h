@@ -14,7 +14,7 @@
 
 #include "finding.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store;
 
@@ -32,6 +32,11 @@ struct store_run {
 	unsigned counts[SEV_COUNT]; /* unwaived findings by severity */
 	unsigned waived;            /* waived findings */
 	unsigned inputs;            /* number of inputs */
+	/* Schema 3: how the run was configured (each may be NULL). */
+	char *config_path;  /* the .assay.yml read */
+	char *baseline;     /* what findings were compared with: "run 12", "file x.json" */
+	char *organisation; /* for report covers, from the config */
+	char *project;
 };
 
 struct store_input {
@@ -83,6 +88,77 @@ int store_latest_run(struct store *s, int64_t *run_id);
 /* Fills *out (free with store_run_clear), or -ENOENT. */
 int store_run_get(struct store *s, int64_t run_id, struct store_run *out);
 void store_run_clear(struct store_run *r);
+
+/* ---- compliance (schema 3) -------------------------------------------- */
+
+/* What a run was configured with; set while it is running. */
+struct store_run_context {
+	const char *config_path, *baseline, *organisation, *project;
+};
+int store_run_set_context(struct store *s, int64_t run, const struct store_run_context *c);
+
+/* A profile selected for the run, in selection order. */
+struct store_profile {
+	const char *id, *title, *version;
+	const char *source; /* "built-in" or the file it was read from */
+};
+
+/* One control's result in a run (DESIGN.md "Profiles"). status is pass,
+ * fail, waived, not-applicable or not-assessed. */
+struct store_control {
+	const char *profile, *id, *title, *level;
+	const char *status;
+	unsigned findings; /* unwaived findings of its rules */
+	unsigned waived;   /* waived findings of its rules */
+	const char *rules; /* its rule ids, space-separated; "" when manual */
+	const char *evidence;
+};
+
+/* A waiver from the configuration, as applied in the run. state is active,
+ * expiring (within 30 days of the run) or expired (no longer suppresses). */
+struct store_waiver {
+	const char *rule;
+	const char *paths;       /* path globs, space-separated; NULL with a fingerprint */
+	const char *fingerprint; /* NULL with paths */
+	const char *reason, *owner, *expires; /* expires: YYYY-MM-DD */
+	const char *state;
+	unsigned matched; /* findings it waived (0 when expired) */
+	const char *source; /* file:line of the waiver */
+};
+
+/* A rule switched off, or given another severity, by the configuration. */
+struct store_rule_setting {
+	const char *rule;
+	bool enabled;
+	int severity; /* enum severity, or -1 when not overridden */
+	const char *reason; /* may be NULL */
+	const char *source; /* file:line */
+};
+
+int store_add_profile(struct store *s, int64_t run, const struct store_profile *p);
+int store_add_control(struct store *s, int64_t run, const struct store_control *c);
+int store_add_waiver(struct store *s, int64_t run, const struct store_waiver *w);
+int store_add_rule_setting(struct store *s, int64_t run, const struct store_rule_setting *r);
+
+/* Per-rule counts of a run's findings, for control status: cb is called
+ * once per rule that has findings, with its unwaived and waived counts.
+ * The pending batch is committed first so that every finding counts. */
+typedef int (*store_rule_count_cb)(const char *rule, unsigned unwaived, unsigned waived, void *ctx);
+int store_foreach_rule_count(struct store *s, int64_t run, store_rule_count_cb cb, void *ctx);
+
+typedef int (*store_profile_cb)(const struct store_profile *p, void *ctx);
+typedef int (*store_control_cb)(const struct store_control *c, void *ctx);
+typedef int (*store_waiver_cb)(const struct store_waiver *w, void *ctx);
+typedef int (*store_rule_setting_cb)(const struct store_rule_setting *r, void *ctx);
+/* In the order they were recorded. profile NULL: every profile's controls. */
+int store_foreach_profile(struct store *s, int64_t run, store_profile_cb cb, void *ctx);
+int store_foreach_control(struct store *s, int64_t run, const char *profile, store_control_cb cb, void *ctx);
+int store_foreach_waiver(struct store *s, int64_t run, store_waiver_cb cb, void *ctx);
+int store_foreach_rule_setting(struct store *s, int64_t run, store_rule_setting_cb cb, void *ctx);
+
+/* The fingerprints of a run's findings, for a baseline. */
+typedef int (*store_fingerprint_cb)(const char *fingerprint, void *ctx);
+int store_foreach_fingerprint(struct store *s, int64_t run, store_fingerprint_cb cb, void *ctx);
 
 /* ---- container images (schema 2) ---------------------------------------- */
 

@@ -518,6 +518,10 @@ static void expected_content_hash(int64_t run, const char *rule, int exit_code, 
 	sha256_field(&h, "high");
 	snprintf(num, sizeof(num), "%d", exit_code);
 	sha256_field(&h, num);
+	sha256_field(&h, NULL); /* config_path (hash version 3) */
+	sha256_field(&h, NULL); /* baseline */
+	sha256_field(&h, NULL); /* organisation */
+	sha256_field(&h, NULL); /* project */
 	sha256_field(&h, "input");
 	sha256_field(&h, "git-worktree");
 	sha256_field(&h, "repo");
@@ -540,6 +544,8 @@ static void expected_content_hash(int64_t run, const char *rule, int exit_code, 
 	sha256_field(&h, NULL); /* authored_at */
 	sha256_field(&h, "0");  /* waived */
 	sha256_field(&h, NULL); /* layer_digest (hash version 2) */
+	sha256_field(&h, NULL); /* waiver (hash version 3) */
+	sha256_field(&h, NULL); /* baseline_state */
 	sha256_field(&h, "notice");
 	sha256_field(&h, "warning");
 	sha256_field(&h, NULL);
@@ -775,7 +781,7 @@ static void test_finding_layer_and_target_digest(void **state)
 	db = raw_open(fx->db);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM findings WHERE target_digest = 'sha256:image'"), 1);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM findings WHERE target_digest = 'sha256:tree'"), 1);
-	assert_int_equal(raw_int(db, "SELECT hash_version FROM runs"), 2);
+	assert_int_equal(raw_int(db, "SELECT hash_version FROM runs"), 3);
 	sqlite3_close(db);
 	store_close(s);
 }
@@ -798,6 +804,155 @@ static void test_hash_version_1_runs(void **state)
 	raw_exec(db, "UPDATE runs SET hash_version = 7");
 	sqlite3_close(db);
 	assert_int_equal(store_run_content_hash(s, run, got), -EPROTONOSUPPORT);
+	store_close(s);
+}
+
+/* ---- compliance (schema 3) ---- */
+
+struct compliance_seen {
+	unsigned profiles, controls, waivers, settings, fingerprints;
+	char last_status[32], waiver_state[16], waiver_owner[64], profile_source[32];
+	int severity;
+	bool enabled;
+};
+
+static int see_profile(const struct store_profile *p, void *ctx)
+{
+	struct compliance_seen *c = ctx;
+
+	c->profiles++;
+	snprintf(c->profile_source, sizeof(c->profile_source), "%s", p->source);
+	return 0;
+}
+
+static int see_control(const struct store_control *ctl, void *ctx)
+{
+	struct compliance_seen *c = ctx;
+
+	c->controls++;
+	snprintf(c->last_status, sizeof(c->last_status), "%s:%u:%u", ctl->status, ctl->findings, ctl->waived);
+	return 0;
+}
+
+static int see_waiver(const struct store_waiver *w, void *ctx)
+{
+	struct compliance_seen *c = ctx;
+
+	c->waivers++;
+	snprintf(c->waiver_state, sizeof(c->waiver_state), "%s", w->state);
+	snprintf(c->waiver_owner, sizeof(c->waiver_owner), "%s", w->owner);
+	return 0;
+}
+
+static int see_setting(const struct store_rule_setting *r, void *ctx)
+{
+	struct compliance_seen *c = ctx;
+
+	c->settings++;
+	c->severity = r->severity;
+	c->enabled = r->enabled;
+	return 0;
+}
+
+static int see_fingerprint(const char *fp, void *ctx)
+{
+	struct compliance_seen *c = ctx;
+
+	assert_int_equal(strlen(fp), SHA256_HEX_LEN);
+	c->fingerprints++;
+	return 0;
+}
+
+static int see_rule_count(const char *rule, unsigned unwaived, unsigned waived, void *ctx)
+{
+	unsigned *sum = ctx;
+
+	assert_string_equal(rule, "env.file-permissions");
+	sum[0] += unwaived;
+	sum[1] += waived;
+	return 0;
+}
+
+/* Profiles, control results, waivers and rule settings are stored with the
+ * run, read back in order, sealed by its content hash, and refused once it
+ * is complete. */
+static void test_compliance_rows(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = open_store(fx);
+	struct compliance_seen seen = {0};
+	struct store_run r;
+	struct finding f;
+	unsigned counts[2] = {0, 0};
+	int64_t run = begin_run(s);
+	struct store_run_context ctx = {"repo/.assay.yml", "run 3", "Example Corp", "payments"};
+	struct store_profile p = {"cis-kubernetes", "CIS Kubernetes Benchmark", "1.10.0", "built-in"};
+	struct store_control pass = {"cis-kubernetes", "5.1.1", "cluster-admin only where needed", "L1", "pass",
+				     0, 0, "k8s.rbac-cluster-admin-binding", "no binding grants cluster-admin"};
+	struct store_control fail = {"cis-kubernetes", "5.2.2", "no privileged containers", "L1", "fail",
+				     2, 1, "k8s.privileged", "privileged containers"};
+	struct store_waiver w = {"k8s.privileged", "deploy/legacy/*.yaml", NULL, "legacy", "team@example.com",
+				 "2027-03-31", "active", 1, ".assay.yml:4"};
+	struct store_rule_setting off = {"k8s.liveness-probe", false, -1, "platform sets probes", ".assay.yml:9"};
+	struct store_rule_setting sev = {"k8s.resource-limits", true, SEV_LOW, NULL, ".assay.yml:11"};
+
+	add_simple_findings(s, run, 3);
+	set_finding(&f, "env.file-permissions", SEV_MEDIUM, "w.env", 1, 0);
+	f.waived = true;
+	f.waiver = "legacy (owner team@example.com, expires 2027-03-31)";
+	f.baseline = "unchanged";
+	assert_int_equal(store_add_finding(s, run, &f), 0);
+	f.baseline = "bogus";
+	assert_int_not_equal(store_add_finding(s, run, &f), 0);
+	assert_int_equal(store_foreach_rule_count(s, run, see_rule_count, counts), 0);
+	assert_int_equal(counts[0], 3);
+	assert_int_equal(counts[1], 1);
+
+	assert_int_equal(store_run_set_context(s, run, &ctx), 0);
+	assert_int_equal(store_add_profile(s, run, &p), 0);
+	assert_int_equal(store_add_control(s, run, &pass), 0);
+	assert_int_equal(store_add_control(s, run, &fail), 0);
+	fail.status = "broken";
+	assert_int_not_equal(store_add_control(s, run, &fail), 0);
+	assert_int_equal(store_add_waiver(s, run, &w), 0);
+	w.owner = NULL;
+	assert_int_equal(store_add_waiver(s, run, &w), -EINVAL);
+	assert_int_equal(store_add_rule_setting(s, run, &off), 0);
+	assert_int_equal(store_add_rule_setting(s, run, &sev), 0);
+	assert_int_equal(store_run_finish(s, run, 0), 0);
+
+	assert_int_equal(store_run_get(s, run, &r), 0);
+	assert_string_equal(r.config_path, "repo/.assay.yml");
+	assert_string_equal(r.baseline, "run 3");
+	assert_string_equal(r.organisation, "Example Corp");
+	assert_string_equal(r.project, "payments");
+	assert_int_equal(r.waived, 1);
+	assert_int_equal(store_foreach_profile(s, run, see_profile, &seen), 0);
+	assert_int_equal(store_foreach_control(s, run, NULL, see_control, &seen), 0);
+	assert_int_equal(store_foreach_control(s, run, "soc2", see_control, &seen), 0);
+	assert_int_equal(store_foreach_waiver(s, run, see_waiver, &seen), 0);
+	assert_int_equal(store_foreach_rule_setting(s, run, see_setting, &seen), 0);
+	assert_int_equal(store_foreach_fingerprint(s, run, see_fingerprint, &seen), 0);
+	assert_int_equal(seen.profiles, 1);
+	assert_string_equal(seen.profile_source, "built-in");
+	assert_int_equal(seen.controls, 2);
+	assert_string_equal(seen.last_status, "fail:2:1");
+	assert_int_equal(seen.waivers, 1);
+	assert_string_equal(seen.waiver_state, "active");
+	assert_string_equal(seen.waiver_owner, "team@example.com");
+	assert_int_equal(seen.settings, 2);
+	assert_int_equal(seen.severity, SEV_LOW);
+	assert_true(seen.enabled);
+	assert_int_equal(seen.fingerprints, 4);
+
+	/* Sealed: nothing more is added, and edits show in the content hash. */
+	assert_int_not_equal(store_add_control(s, run, &pass), 0);
+	assert_hash_changed_by(fx, s, run, "UPDATE control_results SET status = 'pass' WHERE control = '5.2.2'");
+	assert_hash_changed_by(fx, s, run, "UPDATE waivers SET expires = '2099-01-01'");
+	assert_hash_changed_by(fx, s, run, "DELETE FROM rule_settings WHERE enabled = 0");
+	assert_hash_changed_by(fx, s, run, "UPDATE findings SET waiver = NULL");
+	assert_hash_changed_by(fx, s, run, "UPDATE runs SET baseline = NULL");
+	store_run_clear(&r);
 	store_close(s);
 }
 
@@ -1144,6 +1299,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_image_inventory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_finding_layer_and_target_digest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hash_version_1_runs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_compliance_rows, setup, teardown),
 	};
 
 	if (argc == 3 && !strcmp(argv[1], "--killed-writer"))
