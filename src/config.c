@@ -90,7 +90,11 @@ static void check_rule_named(struct yaml_check *chk, const struct config *c, con
 	const char **ids;
 	size_t count = registry_count();
 
-	if (!id || rule_known(c, id))
+	if (!id || !*id) {
+		yaml_check_error(chk, n, "expected a rule id");
+		return;
+	}
+	if (rule_known(c, id))
 		return;
 	ids = xcalloc(count + c->n_secret_rules + 1, sizeof(*ids));
 	for (size_t i = 0; i < count; i++)
