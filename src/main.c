@@ -35,7 +35,8 @@ const struct command commands[] = {
 	 "      --db FILE         the store\n"
 	 "      --no-color        no colour"},
 	{"runs", cmd_runs, "runs [--db FILE]",
-	 "List the stored runs, newest first: id, date, status, inputs and counts.\n"
+	 "List the stored runs, newest first: id, date, status, inputs and counts; then the\n"
+	 "ranges of pruned runs, with the date of the prune.\n"
 	 "      --db FILE         the store"},
 	{"diff", cmd_diff, "diff A B [--format text|json]",
 	 "Compare two stored runs by fingerprint: new (in B only), fixed (in A only), persisting.\n"
@@ -45,7 +46,15 @@ const struct command commands[] = {
 	{"verify", cmd_verify, "verify [--db FILE]",
 	 "Walk the hash chain of complete runs: recompute each run's content hash and check\n"
 	 "that it chains to the run before. Exit 1, naming the run, when a run was altered\n"
-	 "or removed.\n"
+	 "or removed (a run pruned by 'assay prune' is followed through the hashes it left).\n"
+	 "      --db FILE         the store"},
+	{"prune", cmd_prune, "prune --keep N [--dry-run] [--db FILE]",
+	 "Delete all but the newest N complete runs, with their findings and every other row;\n"
+	 "failed runs older than the oldest kept run go too, a running run and those after it\n"
+	 "never. Each pruned run's hashes are kept, so 'assay verify' still walks the chain.\n"
+	 "A run whose content no longer matches its hash stops the prune (exit 1).\n"
+	 "      --keep N          how many of the newest complete runs to keep (at least 1)\n"
+	 "      --dry-run         list what would go and change nothing\n"
 	 "      --db FILE         the store"},
 	{"rules", cmd_rules, "rules [--format text|json|markdown|regex]",
 	 "List every rule: id, severity, title.\n"
