@@ -213,6 +213,10 @@ int store_foreach_run(struct store *s, store_run_cb cb, void *ctx);
 int store_foreach_input(struct store *s, int64_t run, store_input_cb cb, void *ctx);
 /* Findings ordered by severity (critical first), rule, path, line, column. */
 int store_foreach_finding(struct store *s, int64_t run, store_finding_cb cb, void *ctx);
+/* The findings of one rule, in the same order, read through an index on
+ * (run, rule): a report can list them rule by rule, or control by control,
+ * without holding a run's findings in memory. */
+int store_foreach_finding_of_rule(struct store *s, int64_t run, const char *rule, store_finding_cb cb, void *ctx);
 int store_foreach_notice(struct store *s, int64_t run, store_notice_cb cb, void *ctx);
 
 /* ---- pruning (schema 4) ------------------------------------------------ */
