@@ -14,10 +14,10 @@ const struct command commands[] = {
 	{"scan", cmd_scan, "scan [OPTIONS] [TARGET...]",
 	 "Scan directories, git work trees, bare repositories or files (default: .), store the\n"
 	 "run, print the text report.\n"
-	 "  -o, --output FILE     also write a report; format from the extension (.json, .sarif,\n                        .txt)\n"
-	 "                        or from --format; repeatable\n"
-	 "  -f, --format FORMAT   text, json or sarif: the format of standard output and of -o files\n"
-	 "                        whose extension says nothing\n"
+	 "  -o, --output FILE     also write a report; format from the extension (.json, .sarif,\n"
+	 "                        .xml for JUnit, .txt) or from --format; repeatable\n"
+	 "  -f, --format FORMAT   text, json, sarif or junit: the format of standard output and of\n"
+	 "                        -o files whose extension says nothing\n"
 	 "      --history         also scan every commit reachable from all refs for secrets;\n"
 	 "                        a secret removed since is git.secret-in-history\n"
 	 "      --diff BASE[..TIP]  only what the commits after BASE (up to TIP, default HEAD)\n"
@@ -31,7 +31,7 @@ const struct command commands[] = {
 	 "Render a stored run again, exactly as the scan stored it.\n"
 	 "      --run ID|latest   which run (default latest complete run)\n"
 	 "  -o, --output FILE     write to FILE (repeatable); else standard output\n"
-	 "  -f, --format FORMAT   text, json or sarif\n"
+	 "  -f, --format FORMAT   text, json, sarif or junit\n"
 	 "      --db FILE         the store\n"
 	 "      --no-color        no colour"},
 	{"runs", cmd_runs, "runs [--db FILE]",
