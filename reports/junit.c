@@ -545,9 +545,19 @@ static int write_document(struct junit *j)
 	return rc ? rc : j->rc;
 }
 
+/* libxml2 prints its I/O errors on stderr by default; the caller reports
+ * a failed write once, in its own words. */
+static void quiet(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
 int report_junit(struct store *st, int64_t run, FILE *out)
 {
 	struct junit j = {.st = st};
+	xmlGenericErrorFunc saved_handler = xmlGenericError;
+	void *saved_ctx = xmlGenericErrorContext;
 	xmlOutputBufferPtr buf;
 	struct store_run r;
 	int rc = store_run_get(st, run, &r);
@@ -555,6 +565,7 @@ int report_junit(struct store *st, int64_t run, FILE *out)
 	if (rc < 0)
 		return rc;
 	j.run = &r;
+	xmlSetGenericErrorFunc(NULL, quiet);
 	format_duration(&r, j.duration);
 	/* The buffer writes to `out` and leaves it open; the writer owns it. */
 	buf = xmlOutputBufferCreateFile(out, NULL);
@@ -572,6 +583,7 @@ int report_junit(struct store *st, int64_t run, FILE *out)
 		rc = -EIO;
 	xmlFreeTextWriter(j.w);
 out:
+	xmlSetGenericErrorFunc(saved_ctx, saved_handler);
 	store_run_clear(&r);
 	if (!rc && ferror(out))
 		rc = -EIO;
