@@ -83,7 +83,7 @@ expect_eq "controls JUnit: a suite per profile, then findings" "demo-k8s demo-so
 	"$(x '//testsuite/@name' "$f" | names)"
 expect_eq "controls JUnit: profile counts" "5 2 1 0" \
 	"$(for a in tests failures skipped errors; do x "string(//testsuite[@name='demo-k8s']/@$a)" "$f"; echo; done | xargs)"
-expect_eq "controls JUnit: totals" "14 8 0" \
+expect_eq "controls JUnit: totals" "15 9 0" \
 	"$(for a in tests failures errors; do x "string(/testsuites/@$a)" "$f"; echo; done | xargs)"
 expect_eq "controls JUnit: testcase name is id and title, classname the profile" "demo-k8s|5.2.2 Minimize privileged containers" \
 	"$(x 'string(//testcase[1]/@classname)' "$f")|$(x 'string(//testcase[1]/@name)' "$f")"
@@ -112,7 +112,7 @@ expect_eq "escaping: attribute read back intact" "Demo SOC 2 <&> profile" \
 if x "string($(tc demo-k8s 5.2.2)/failure)" "$f" | grep -qF 'container "web": privileged: true <gives & takes> the host'; then
 	ok "escaping: text read back intact"
 else not_ok "escaping text" "$(x "string($(tc demo-k8s 5.2.2)/failure)" "$f")"; fi
-expect_eq "findings suite: a testcase per rule, and the scan" 7 "$(x "count(//testsuite[@name='findings']/testcase)" "$f")"
+expect_eq "findings suite: a testcase per rule, and the scan" 8 "$(x "count(//testsuite[@name='findings']/testcase)" "$f")"
 expect_eq "findings suite: a rule with only waived findings passes" 0 "$(x "count($(tc findings compose.privileged)/failure)" "$f")"
 if x "string($(tc findings image.secret-in-layer)/failure)" "$f" | grep -q "/app/config.yaml:4 (in dist/app.tar) (layer sha256:aa11"; then
 	ok "image finding: names its layer"

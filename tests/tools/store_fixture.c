@@ -97,6 +97,17 @@ static int add_findings(struct store *st, int64_t run)
 	f.evidence = "ghp_Zq...Pu8";
 	rc = rc ? rc : add(st, run, &f);
 
+	/* An image found inside a walked directory: its archive before '!'. */
+	f.target = ".";
+	f.path = "images/base.tar!/etc/ssh/ssh_host_rsa_key";
+	f.line = 0;
+	f.rule = "image.sensitive-file";
+	f.message = "an SSH host private key in the image";
+	f.evidence = NULL;
+	f.secret_hash = NULL;
+	rc = rc ? rc : add(st, run, &f);
+
+	f.target = "dist/app.tar";
 	f.rule = "image.user-root";
 	f.severity = SEV_MEDIUM;
 	f.layer = NULL;
