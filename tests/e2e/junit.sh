@@ -52,18 +52,37 @@ other_errors() {
 x() { xmllint --xpath "$1" "$2" 2>/dev/null; }
 names() { sed 's/^ *name="\([^"]*\)"$/\1/' | xargs; } # name="a" lines as "a b"
 
-# --- The demo: no profiles yet, so the findings suite carries the content.
+# --- The demo, with the profiles a scan selects by default.
 "$root/fixtures/make-demo.sh" "$tmp/demo" >/dev/null
 (cd "$tmp/demo" && "$ASSAY" scan --db "$tmp/demo.db" -q --fail-on none -o "$tmp/demo.xml" -o "$tmp/demo.json")
 expect_eq "demo JUnit: valid" valid "$(valid "$tmp/demo.xml")"
-expect_eq "demo JUnit: valid against the unmodified schema too" "" "$(other_errors "$tmp/demo.xml")"
+expect_eq "demo JUnit: the unmodified schema refuses only skipped/@message" "" "$(other_errors "$tmp/demo.xml")"
+expect_eq "demo JUnit: a suite per profile of the run, in order, then findings" \
+	"$(jq -r '[.profiles[].id] + ["findings"] | join(" ")' "$tmp/demo.json")" "$(x '//testsuite/@name' "$tmp/demo.xml" | names)"
+suite_counts() { # per profile: tests failures skipped, from the JUnit report
+	for p in $(jq -r '.profiles[].id' "$tmp/demo.json"); do
+		printf '%s %s %s %s\n' "$p" "$(x "string(//testsuite[@name='$p']/@tests)" "$tmp/demo.xml")" \
+			"$(x "string(//testsuite[@name='$p']/@failures)" "$tmp/demo.xml")" \
+			"$(x "string(//testsuite[@name='$p']/@skipped)" "$tmp/demo.xml")"
+	done
+}
+expect_eq "demo JUnit: each profile's counts agree with the JSON report's controls" \
+	"$(jq -r '.profiles[].id as $p | [.controls[] | select(.profile == $p)] |
+		"\($p) \(length) \(map(select(.status == "fail")) | length) \(map(select(.status == "not-assessed" or .status == "not-applicable")) | length)"' "$tmp/demo.json")" \
+	"$(suite_counts)"
+expect_eq "demo JUnit: every failing control's failure lists as many findings as the JSON report counts" \
+	"$(jq -r '.controls[] | select(.status == "fail") | "\(.profile) \(.id) \(.findings)"' "$tmp/demo.json")" \
+	"$(jq -r '.controls[] | select(.status == "fail") | "\(.profile) \(.id)"' "$tmp/demo.json" | while read -r p c; do
+		printf '%s %s %s\n' "$p" "$c" "$(x "string(//testsuite[@name='$p']/testcase[starts-with(@name, '$c ') or @name='$c']/failure)" "$tmp/demo.xml" | grep -c '^\[')"
+	done)"
 expect_eq "demo JUnit: a testcase per rule with findings, and the scan" \
 	"$(jq '[.findings[].rule] | unique | length + 1' "$tmp/demo.json")" "$(x 'count(//testsuite[@name="findings"]/testcase)' "$tmp/demo.xml")"
 expect_eq "demo JUnit: testcase names are the rules" \
 	"$(jq -r '[.findings[].rule] | unique | join(" ")' "$tmp/demo.json")" \
 	"$(x '//testsuite[@name="findings"]/testcase[position() > 1]/@name' "$tmp/demo.xml" | names)"
-expect_eq "demo JUnit: each finding listed once in a failure" "$(jq '[.findings[] | select(.waived | not)] | length' "$tmp/demo.json")" \
-	"$(x '//failure/text()' "$tmp/demo.xml" | grep -c '^\[')"
+expect_eq "demo JUnit: the findings suite lists each unwaived finding once" \
+	"$(jq '[.findings[] | select(.waived | not)] | length' "$tmp/demo.json")" \
+	"$(x '//testsuite[@name="findings"]//failure/text()' "$tmp/demo.xml" | grep -c '^\[')"
 expect_eq "demo JUnit: timestamp is the run's start" 2025-01-01T00:00:00Z "$(x 'string(//testsuite/@timestamp)' "$tmp/demo.xml")"
 (cd "$tmp/demo" && "$ASSAY" report --db "$tmp/demo.db" --run latest -o "$tmp/again.xml" &&
 	"$ASSAY" report --db "$tmp/demo.db" --format junit >"$tmp/stdout.xml")

@@ -69,6 +69,20 @@ expect_eq "SARIF: within GitHub's limits on rules, tags and locations" "true tru
 	"$(jq -r '.runs[0] | [(.tool.driver.rules | length) <= 25000, ([.tool.driver.rules[].properties.tags | length] | max) <= 20,
 		([.results[].locations | length] | max) <= 1000] | map(tostring) | join(" ")' "$s")"
 
+# A scan against a baseline: what the baseline run had is unchanged, the
+# rest is new.
+(cd "$tmp/demo" && printf 'API_TOKEN=changeme\n' >.env.staging && chmod 0600 .env.staging &&
+	"$ASSAY" scan --db "$tmp/d.db" -q --fail-on none --baseline 1 -o "$tmp/base.sarif" -o "$tmp/base.json")
+expect_eq "baselineState: new exactly for the fingerprints not in the baseline run" \
+	"$(jq -r --slurpfile old <(cd "$tmp/demo" && "$ASSAY" report --db "$tmp/d.db" --run 1 --format json) \
+		'[$old[0].findings[].fingerprint] as $o | [.findings[] | if (.fingerprint as $f | $o | index($f)) then "unchanged" else "new" end] | sort | unique | join(",")' "$tmp/base.json")" \
+	"$(jq -r '[.runs[0].results[].baselineState] | sort | unique | join(",")' "$tmp/base.sarif")"
+expect_eq "baselineState: each result's is its finding's, in the JSON report's order" \
+	"$(jq -r '[.findings[] | "\(.fingerprint) \(.baseline)"] | join(",")' "$tmp/base.json")" \
+	"$(jq -r '[.runs[0].results[] | "\(.partialFingerprints["assayFingerprint/v1"]) \(.baselineState)"] | join(",")' "$tmp/base.sarif")"
+if jq -e '[.runs[0].results[] | select(.baselineState == "new" and .locations[0].physicalLocation.artifactLocation.uri == ".env.staging")] | length > 0' \
+	"$tmp/base.sarif" >/dev/null; then ok "baselineState: a finding in the new file is new"; else not_ok "baselineState new" "none"; fi
+
 # Baseline state and images, from a run written through the store API
 # (tests/tools/store_fixture): findings with a baseline, files in image
 # layers (one image given as a target, one found inside a directory), and
