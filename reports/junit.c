@@ -456,7 +456,7 @@ static int findings_counts(struct junit *j, struct junit_counts *n)
 static int write_rule(const char *rule, unsigned unwaived, unsigned waived, void *ctx)
 {
 	struct junit *j = ctx;
-	const struct rule *r = registry_find(rule);
+	const struct rule *r = registry_find_builtin(rule);
 
 	start(j, "testcase");
 	attr(j, "classname", JUNIT_FINDINGS_SUITE);

@@ -68,12 +68,43 @@ static json_t *rule_help(const struct rule *r)
 	return help;
 }
 
-/* The family and, from the references, the frameworks a rule speaks to. */
-static json_t *rule_tags(const struct rule *r)
+/* GitHub keeps at most 20 tags a rule. */
+#define SARIF_MAX_TAGS 20
+
+/* rule id -> json array of "profile:control" strings, from the run's
+ * control results: the controls each rule evidenced in this run. */
+static int collect_control_tags(const struct store_control *c, void *ctx)
 {
-	json_t *tags = json_array();
+	struct hashmap *m = ctx;
+	char *rules = xstrdup(c->rules ? c->rules : ""), *save = NULL;
+	char *tag = xasprintf("%s:%s", c->profile, c->id);
+
+	for (char *id = strtok_r(rules, " ", &save); id; id = strtok_r(NULL, " ", &save)) {
+		json_t *list = hashmap_get(m, id);
+
+		if (!list) {
+			list = json_array();
+			hashmap_put(m, id, list);
+		}
+		json_array_append_new(list, json_string(tag));
+	}
+	free(tag);
+	free(rules);
+	return 0;
+}
+
+static void free_tag_list(void *v)
+{
+	json_decref(v);
+}
+
+/* "security", the family, the frameworks the references name, and the
+ * run's controls the rule evidences, within GitHub's limit. */
+static json_t *rule_tags(const struct rule *r, const struct hashmap *controls)
+{
+	json_t *tags = json_array(), *ctl = controls ? hashmap_get(controls, r->id) : NULL, *t;
 	char family[32];
-	size_t n = strcspn(r->id, ".");
+	size_t n = strcspn(r->id, "."), i;
 
 	snprintf(family, sizeof(family), "%.*s", (int)(n < sizeof(family) ? n : sizeof(family) - 1), r->id);
 	json_array_append_new(tags, json_string("security"));
@@ -84,10 +115,15 @@ static json_t *rule_tags(const struct rule *r)
 		json_array_append_new(tags, json_string("SOC2"));
 	if (r->references && strstr(r->references, "27001"))
 		json_array_append_new(tags, json_string("ISO27001"));
+	json_array_foreach(ctl, i, t) {
+		if (json_array_size(tags) >= SARIF_MAX_TAGS)
+			break;
+		json_array_append(tags, t);
+	}
 	return tags;
 }
 
-static json_t *rule_descriptor(const struct rule *r)
+static json_t *rule_descriptor(const struct rule *r, const struct hashmap *controls)
 {
 	json_t *o = json_object(), *cfg = json_object(), *props = json_object();
 
@@ -98,7 +134,7 @@ static json_t *rule_descriptor(const struct rule *r)
 	json_object_set_new(o, "help", rule_help(r));
 	json_object_set_new(cfg, "level", json_string(sarif_level(r->severity)));
 	json_object_set_new(o, "defaultConfiguration", cfg);
-	json_object_set_new(props, "tags", rule_tags(r));
+	json_object_set_new(props, "tags", rule_tags(r, controls));
 	json_object_set_new(props, "security-severity", json_string(sarif_security_severity(r->severity)));
 	json_object_set_new(props, "problem.severity", json_string(r->severity >= SEV_HIGH ? "error"
 								   : r->severity == SEV_MEDIUM ? "warning"
@@ -109,22 +145,26 @@ static json_t *rule_descriptor(const struct rule *r)
 
 /* Every rule of the registry, in registry order: a result's ruleIndex is
  * its rule's position here. */
-static json_t *driver_object(void)
+static json_t *driver_object(struct store *st, int64_t run)
 {
 	json_t *driver = json_object(), *rules = json_array();
+	struct hashmap controls;
 
 	json_object_set_new(driver, "name", json_string("assay"));
 	json_object_set_new(driver, "version", json_string(ASSAY_VERSION));
 	json_object_set_new(driver, "semanticVersion", json_string(ASSAY_VERSION));
-	for (size_t i = 0; i < registry_count(); i++)
-		json_array_append_new(rules, rule_descriptor(registry_at(i)));
+	hashmap_init(&controls);
+	store_foreach_control(st, run, NULL, collect_control_tags, &controls);
+	for (size_t i = 0; i < registry_builtin_count(); i++)
+		json_array_append_new(rules, rule_descriptor(registry_at(i), &controls));
+	hashmap_free(&controls, free_tag_list);
 	json_object_set_new(driver, "rules", rules);
 	return driver;
 }
 
 static long rule_index(const char *id)
 {
-	for (size_t i = 0; i < registry_count(); i++)
+	for (size_t i = 0; i < registry_builtin_count(); i++)
 		if (strcmp(registry_at(i)->id, id) == 0)
 			return (long)i;
 	return -1;
@@ -393,7 +433,7 @@ int report_sarif(struct store *st, int64_t run, FILE *out)
 		goto out;
 	fprintf(out, "{\n  \"$schema\": \"%s\",\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n      \"tool\": {\"driver\": ",
 		SARIF_SCHEMA);
-	driver = driver_object();
+	driver = driver_object(st, run);
 	json_dumpf(driver, out, JSON_PRESERVE_ORDER | JSON_COMPACT);
 	json_decref(driver);
 	fputs("},\n      \"automationDetails\": ", out);

@@ -52,7 +52,7 @@ static void print_severity(const struct text_ctx *t, enum severity sev)
 
 static void print_rule_header(struct text_ctx *t, const struct finding *f)
 {
-	const struct rule *r = registry_find(f->rule);
+	const struct rule *r = registry_find_builtin(f->rule);
 
 	fprintf(t->out, "\n");
 	print_severity(t, f->severity);

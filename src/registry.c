@@ -76,3 +76,13 @@ const struct rule *registry_find(const char *id)
 				return family_rule(family_at(f), i);
 	return NULL;
 }
+
+const struct rule *registry_find_builtin(const char *id)
+{
+	const struct rule *r = registry_find(id);
+
+	for (size_t i = 0; r && i < configured_family.count; i++)
+		if (family_rule(&configured_family, i) == r)
+			return NULL;
+	return r;
+}

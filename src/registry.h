@@ -37,5 +37,8 @@ size_t registry_builtin_count(void);
 void registry_set_configured(const struct rule *rules, size_t count, size_t stride);
 const struct rule *registry_at(size_t i);
 const struct rule *registry_find(const char *id);
+/* Built-in rules only: reports use it, so that a stored run renders the
+ * same whether or not the configuration that added rules is loaded. */
+const struct rule *registry_find_builtin(const char *id);
 
 #endif

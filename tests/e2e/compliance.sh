@@ -92,6 +92,15 @@ while IFS=$'\t' read -r p c want_status want_f want_w; do
 	expect_eq "control $p $c" "$want_status	$want_f	$want_w" "$got"
 done <"$golden"
 
+# ---- reports re-render the run identically, custom rules included
+run_assay scan "$tmp/repo" --db "$tmp/s.db" -q -o "$tmp/s1.sarif" -o "$tmp/s1.txt" -o "$tmp/s1.xml"
+run_assay report --db "$tmp/s.db" --run latest -o "$tmp/s2.sarif" -o "$tmp/s2.txt" -o "$tmp/s2.xml"
+if cmp -s "$tmp/s1.sarif" "$tmp/s2.sarif" && cmp -s "$tmp/s1.txt" "$tmp/s2.txt" && cmp -s "$tmp/s1.xml" "$tmp/s2.xml"; then
+	ok "scan and report render the same SARIF, text and JUnit with a custom rule"
+else not_ok "scan vs report" "$(diff "$tmp/s1.txt" "$tmp/s2.txt" | head -5)"; fi
+expect_eq "SARIF tags a rule with the run's controls" "cis-kubernetes:5.2.12" \
+	"$(jq -r '.runs[0].tool.driver.rules[] | select(.id == "k8s.host-path") | .properties.tags[] | select(startswith("cis-kubernetes:"))' "$tmp/s1.sarif")"
+
 # ---- the text report shows the scores and the expired waiver
 grep -q '^  soc2 ' "$tmp/r1.txt" && ok "text report: a line per profile" || not_ok "text report: profiles" "no soc2 line"
 grep -q 'expired k8s.host-path' "$tmp/r1.txt" && ok "text report: the expired waiver" || not_ok "text report: waivers" "missing"
