@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -70,12 +71,39 @@ int report_render(struct store *st, int64_t run, enum report_format format, FILE
 	return -EINVAL;
 }
 
+/* A path that exists and is not a regular file (a device, a FIFO, or a
+ * symbolic link such as /dev/stdout) is written in place: renaming over it
+ * would replace the device or the link. */
+static int write_in_place(struct store *st, int64_t run, enum report_format format, const char *path,
+			  const struct report_opts *opts, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "w");
+	int rc;
+
+	if (!f) {
+		snprintf(err, errlen, "cannot write report %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	rc = report_render(st, run, format, f, opts);
+	if (fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	if (rc < 0)
+		snprintf(err, errlen, "cannot write report %s: %s", path, strerror(-rc));
+	return rc;
+}
+
 int report_write_file(struct store *st, int64_t run, enum report_format format, const char *path,
 		      const struct report_opts *opts, char *err, size_t errlen)
 {
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	FILE *f = fopen(tmp, "w");
+	struct stat sb;
+	char *tmp;
+	FILE *f;
 	int rc;
+
+	if (lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+		return write_in_place(st, run, format, path, opts, err, errlen);
+	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	f = fopen(tmp, "w");
 
 	if (!f) {
 		rc = -errno;

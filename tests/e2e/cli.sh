@@ -72,3 +72,10 @@ check "--db overrides ASSAY_DB" test -s "$tmp/flag.db"
 # A report for a store with no run says so and exits 2.
 run_assay report --db "$tmp/fresh.db"
 if [ "$RC" -eq 2 ] && grep -q "no complete run" <<<"$ERR"; then ok "report on an empty store"; else not_ok "report on an empty store" "exit $RC: $ERR"; fi
+
+# A report written to a device is written into it, never renamed over it.
+run_assay report --db "$tmp/flag.db" --format json -o /dev/full
+expect_eq "a report to /dev/full fails with exit 3 and leaves the device a device" "3 yes" \
+	"$RC $([ -c /dev/full ] && echo yes)"
+run_assay report --db "$tmp/flag.db" --format json -o /dev/stdout
+expect_eq "a report to /dev/stdout is written there, the link left alone" "assay yes" "$(jq -r .tool.name <<<"$OUT") $([ -L /dev/stdout ] && echo yes)"
