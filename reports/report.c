@@ -20,6 +20,7 @@ static const struct {
 	{"txt", ".text", REPORT_TEXT},
 	{"json", ".json", REPORT_JSON},
 	{"sarif", ".sarif", REPORT_SARIF},
+	{"pdf", ".pdf", REPORT_PDF},
 };
 
 int report_format_parse(const char *name, enum report_format *out)
@@ -63,6 +64,13 @@ int report_render(struct store *st, int64_t run, enum report_format format, FILE
 		return report_sarif(st, run, out);
 	case REPORT_TEXT:
 		return report_text(st, run, out, opts);
+	case REPORT_PDF: {
+		char err[1024];
+		int rc = report_pdf(st, run, NULL, out, err, sizeof(err));
+		if (rc < 0)
+			fprintf(stderr, "assay: %s\n", err);
+		return rc;
+	}
 	}
 	return -EINVAL;
 }
@@ -71,9 +79,22 @@ int report_write_file(struct store *st, int64_t run, enum report_format format, 
 		      const struct report_opts *opts, char *err, size_t errlen)
 {
 	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	FILE *f = fopen(tmp, "w");
+	FILE *f;
 	int rc;
 
+	if (format == REPORT_PDF) {
+		/* libharu writes the file itself; the error names what failed
+		 * (a font, the disk). */
+		char why[768];
+		rc = report_pdf(st, run, tmp, NULL, why, sizeof(why));
+		if (rc < 0) {
+			snprintf(err, errlen, "cannot write report %s: %s", path, why);
+			unlink(tmp);
+			goto out;
+		}
+		goto out_rename;
+	}
+	f = fopen(tmp, "w");
 	if (!f) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot write report %s: %s", path, strerror(errno));
@@ -87,6 +108,7 @@ int report_write_file(struct store *st, int64_t run, enum report_format format, 
 		unlink(tmp);
 		goto out;
 	}
+out_rename:
 	if (rename(tmp, path) < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot write report %s: %s", path, strerror(errno));

@@ -14,9 +14,9 @@ const struct command commands[] = {
 	{"scan", cmd_scan, "scan [OPTIONS] [TARGET...]",
 	 "Scan directories, git work trees, bare repositories or files (default: .), store the\n"
 	 "run, print the text report.\n"
-	 "  -o, --output FILE     also write a report; format from the extension (.json, .sarif,\n                        .txt)\n"
+	 "  -o, --output FILE     also write a report; format from the extension (.json, .sarif,\n                        .pdf, .txt)\n"
 	 "                        or from --format; repeatable\n"
-	 "  -f, --format FORMAT   text, json or sarif: the format of standard output and of -o files\n"
+	 "  -f, --format FORMAT   text, json, sarif or pdf: the format of standard output and of -o files\n"
 	 "                        whose extension says nothing\n"
 	 "      --history         also scan every commit reachable from all refs for secrets;\n"
 	 "                        a secret removed since is git.secret-in-history\n"
@@ -31,7 +31,7 @@ const struct command commands[] = {
 	 "Render a stored run again, exactly as the scan stored it.\n"
 	 "      --run ID|latest   which run (default latest complete run)\n"
 	 "  -o, --output FILE     write to FILE (repeatable); else standard output\n"
-	 "  -f, --format FORMAT   text, json or sarif\n"
+	 "  -f, --format FORMAT   text, json, sarif or pdf (the PDF audit report)\n"
 	 "      --db FILE         the store\n"
 	 "      --no-color        no colour"},
 	{"runs", cmd_runs, "runs [--db FILE]",
