@@ -714,8 +714,8 @@ static int matrix_profile(const struct store_profile *p, void *ctx)
 {
 	static const struct pdf_column cols[] = {
 		{"Control", 52, PDF_BOLD, PDF_ALIGN_LEFT, false},
-		{"Title", 144, PDF_REGULAR, PDF_ALIGN_LEFT, false},
-		{"Status", 64, PDF_BOLD, PDF_ALIGN_CENTER, false},
+		{"Title", 128, PDF_REGULAR, PDF_ALIGN_LEFT, false},
+		{"Status", 80, PDF_BOLD, PDF_ALIGN_CENTER, false},
 		{"Findings", 52, PDF_REGULAR, PDF_ALIGN_RIGHT, false},
 		{"Evidence", PDF_CONTENT_WIDTH - 312, PDF_REGULAR, PDF_ALIGN_LEFT, false},
 	};
@@ -830,8 +830,8 @@ static int render_finding(const struct finding *f, const struct store_first_seen
 	struct pdf_cell rows[7][2];
 	size_t n = 0;
 	char *loc = location(f), *extra = NULL, *status;
+	struct pdf_rows *wrapped;
 	struct buf b;
-	float h = 0;
 
 	rows[n][0] = (struct pdf_cell){sev_word[sev], &sev_fill[sev], sev_text[sev], -1};
 	rows[n++][1] = (struct pdf_cell){loc, NULL, NULL, PDF_BOLD};
@@ -872,13 +872,10 @@ static int render_finding(const struct finding *f, const struct store_first_seen
 
 	/* A finding is kept on one page when it fits on one. */
 	pdf_table_begin(d, finding_cols, 2, 8, false);
-	for (size_t i = 0; i < n; i++)
-		h += pdf_table_row_height(d, rows[i]);
+	wrapped = pdf_rows_wrap(d, &rows[0][0], n);
 	if (c->sev != (int)sev || !c->rule || strcmp(c->rule, f->rule) != 0)
-		finding_group(c, f, h);
-	pdf_need(d, h + 6);
-	for (size_t i = 0; i < n; i++)
-		pdf_table_row(d, rows[i]);
+		finding_group(c, f, pdf_rows_height(wrapped));
+	pdf_rows_draw(d, wrapped);
 	pdf_table_rule(d);
 	pdf_gap(d, 5);
 	free(loc);

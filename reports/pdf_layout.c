@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "util.h"
 
@@ -90,6 +92,17 @@ struct pdf_doc {
 	bool header_pending; /* drawn with the first row, so an empty table draws nothing */
 	char *line; /* one line, NUL-terminated, for libharu */
 	size_t line_cap;
+	/* The page's graphics state as last set, so that unchanged fonts,
+	 * colours and line widths are not written again (-1: unknown). */
+	int cur_font;
+	float cur_size, cur_width;
+	struct pdf_rgb cur_fill, cur_stroke;
+	bool fill_known, stroke_known;
+	/* Finished pages are compressed at once (seal_page); what every page
+	 * shares in its footer is one content stream, written at the end. */
+	struct buf packed; /* a page's deflated content, reused */
+	HPDF_Dict shared_footer;
+	const char *regular_name; /* the regular font's resource name, the same on every page */
 	HPDF_STATUS error, error_detail;
 	char doing[PATH_MAX + 64]; /* what was going on, for the error message */
 };
@@ -221,6 +234,54 @@ static void fix_to_unicode(HPDF_Font font)
 	HPDF_Stream_WriteStr(s, "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
 }
 
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* libharu believes a font file's table directory and crashes on one that
+ * lies (a truncated file, or not a font at all). The font directory is the
+ * user's, not scanned input, but a wrong file there must be an error
+ * message, not a crash: the sfnt header must be TrueType's, and every table
+ * libharu reads must be present and lie inside the file. */
+static bool font_file_sane(const char *path)
+{
+	static const char *const required[] = {"cmap", "head", "hhea", "hmtx", "loca", "glyf", "maxp", "name", "post"};
+	static const uint32_t min_len[] = {4, 54, 36, 4, 2, 0, 6, 6, 32};
+	unsigned char hdr[12], rec[16];
+	unsigned found = 0, n;
+	struct stat sb;
+	bool sane = false;
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return false;
+	if (fstat(fileno(f), &sb) < 0 || fread(hdr, 1, sizeof(hdr), f) != sizeof(hdr))
+		goto out;
+	if (be32(hdr) != 0x00010000 && be32(hdr) != 0x74727565) /* 1.0 or 'true' */
+		goto out;
+	n = (unsigned)hdr[4] << 8 | hdr[5];
+	if (n == 0 || n > 64)
+		goto out;
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t off, len;
+
+		if (fread(rec, 1, sizeof(rec), f) != sizeof(rec))
+			goto out;
+		off = be32(rec + 8);
+		len = be32(rec + 12);
+		if ((uint64_t)off + len > (uint64_t)sb.st_size)
+			goto out;
+		for (size_t t = 0; t < ARRAY_LEN(required); t++)
+			if (memcmp(rec, required[t], 4) == 0 && len >= min_len[t])
+				found |= 1u << t;
+	}
+	sane = found == (1u << ARRAY_LEN(required)) - 1;
+out:
+	fclose(f);
+	return sane;
+}
+
 static int load_fonts(struct pdf_doc *d, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
@@ -232,6 +293,11 @@ static int load_fonts(struct pdf_doc *d, char *err, size_t errlen)
 		if (rc)
 			return rc;
 		snprintf(d->doing, sizeof(d->doing), "font %s", path);
+		if (!font_file_sane(path)) {
+			snprintf(err, errlen, "font %s is not a usable TrueType font (set ASSAY_FONT_DIR to a directory "
+					      "holding the DejaVu fonts)", path);
+			return -EINVAL;
+		}
 		name = HPDF_LoadTTFontFromFile(d->pdf, path, HPDF_TRUE);
 		if (name)
 			d->fonts[i] = HPDF_GetFont(d->pdf, name, "UTF-8");
@@ -487,9 +553,48 @@ static void wrapped_free(struct wrapped *w)
 
 /* ---- drawing primitives (absolute coordinates) ---- */
 
+static bool same_rgb(const struct pdf_rgb *a, const struct pdf_rgb *b)
+{
+	return a->r == b->r && a->g == b->g && a->b == b->b;
+}
+
 static void set_fill(struct pdf_doc *d, const struct pdf_rgb *c)
 {
+	if (d->fill_known && same_rgb(&d->cur_fill, c))
+		return;
 	HPDF_Page_SetRGBFill(d->page, c->r, c->g, c->b);
+	d->cur_fill = *c;
+	d->fill_known = true;
+}
+
+static void set_stroke(struct pdf_doc *d, const struct pdf_rgb *c, float width)
+{
+	if (!d->stroke_known || !same_rgb(&d->cur_stroke, c)) {
+		HPDF_Page_SetRGBStroke(d->page, c->r, c->g, c->b);
+		d->cur_stroke = *c;
+		d->stroke_known = true;
+	}
+	if (d->cur_width != width) {
+		HPDF_Page_SetLineWidth(d->page, width);
+		d->cur_width = width;
+	}
+}
+
+static void set_font(struct pdf_doc *d, enum pdf_font font, float size)
+{
+	if (d->cur_font == (int)font && d->cur_size == size)
+		return;
+	HPDF_Page_SetFontAndSize(d->page, d->fonts[font], size);
+	d->cur_font = (int)font;
+	d->cur_size = size;
+}
+
+/* A new page starts from the default graphics state. */
+static void forget_state(struct pdf_doc *d)
+{
+	d->cur_font = -1;
+	d->cur_size = d->cur_width = -1;
+	d->fill_known = d->stroke_known = false;
 }
 
 /* Draws n bytes of cleaned text with its baseline at (x, y). */
@@ -508,9 +613,10 @@ static void draw_run(struct pdf_doc *d, float x, float y, enum pdf_font font, fl
 		n += 3;
 	}
 	d->line[n] = '\0';
-	HPDF_Page_BeginText(d->page);
-	HPDF_Page_SetFontAndSize(d->page, d->fonts[font], size);
+	/* Font and colour are graphics state, which outlives BT/ET. */
+	set_font(d, font, size);
 	set_fill(d, color ? color : &black);
+	HPDF_Page_BeginText(d->page);
 	HPDF_Page_TextOut(d->page, x, y, d->line);
 	HPDF_Page_EndText(d->page);
 }
@@ -533,10 +639,8 @@ static void rect_abs(struct pdf_doc *d, float x, float y, float w, float h, cons
 		return;
 	if (fill)
 		set_fill(d, fill);
-	if (stroke) {
-		HPDF_Page_SetRGBStroke(d->page, stroke->r, stroke->g, stroke->b);
-		HPDF_Page_SetLineWidth(d->page, 0.5f);
-	}
+	if (stroke)
+		set_stroke(d, stroke, 0.5f);
 	HPDF_Page_Rectangle(d->page, x, y, w, h);
 	if (fill && stroke)
 		HPDF_Page_FillStroke(d->page);
@@ -551,8 +655,7 @@ static void line_abs(struct pdf_doc *d, float x0, float y0, float x1, float y1, 
 {
 	if (!ok(d) || !d->page)
 		return;
-	HPDF_Page_SetRGBStroke(d->page, color->r, color->g, color->b);
-	HPDF_Page_SetLineWidth(d->page, width);
+	set_stroke(d, color, width);
 	HPDF_Page_MoveTo(d->page, x0, y0);
 	HPDF_Page_LineTo(d->page, x1, y1);
 	HPDF_Page_Stroke(d->page);
@@ -596,6 +699,7 @@ int pdf_doc_new(struct pdf_doc **out, const char *header, char *err, size_t errl
 	struct pdf_doc *d = xcalloc(1, sizeof(*d));
 	int rc;
 
+	buf_init(&d->packed);
 	*out = NULL;
 	snprintf(d->doing, sizeof(d->doing), "creating the PDF document");
 	d->pdf = HPDF_New(on_hpdf_error, d);
@@ -621,6 +725,7 @@ void pdf_doc_free(struct pdf_doc *d)
 {
 	if (!d)
 		return;
+	buf_free(&d->packed);
 	if (d->pdf)
 		HPDF_Free(d->pdf);
 	for (int i = 0; i < PDF_FONT_COUNT; i++) {
@@ -719,27 +824,168 @@ void pdf_doc_footer(struct pdf_doc *d, const char *footer)
 	d->footer = footer ? xstrdup(footer) : NULL;
 }
 
-/* The footers, now that the number of pages is known. */
-static void draw_footers(struct pdf_doc *d)
-{
-	char text[64];
+/* ---- finished pages and footers ---- */
 
-	for (size_t i = 0; i < d->n_pages && ok(d); i++) {
-		d->page = d->pages[i];
-		snprintf(text, sizeof(text), "page %zu of %zu", i + 1, d->n_pages);
-		line_abs(d, LEFT, 38, RIGHT, 38, 0.4f, &rule_grey);
-		text_line_abs(d, RIGHT - 90, 34, PDF_REGULAR, 7.5f, &grey, 90, PDF_ALIGN_RIGHT, text);
-		if (d->footer)
-			text_line_abs(d, LEFT, 34, PDF_REGULAR, 7.5f, &grey, PDF_CONTENT_WIDTH - 100, PDF_ALIGN_LEFT,
-				      d->footer);
+#define FOOTER_SIZE 7.5f
+#define FOOTER_BASELINE 26.5f
+#define FOOTER_RULE 38.0f
+
+/* Where "page N" ends and " of M" starts: room for M up to 99,999. */
+static float footer_split(struct pdf_doc *d)
+{
+	return RIGHT - span_width(d, PDF_REGULAR, FOOTER_SIZE, " of 99999", 9);
+}
+
+/* libharu writes a stream with no filter of its own as it is; this adds
+ * the filter of the bytes seal_page compressed. */
+static HPDF_STATUS write_flate_filter(HPDF_Dict dict, HPDF_Stream out)
+{
+	(void)dict;
+	return HPDF_Stream_WriteStr(out, "/Filter /FlateDecode\012");
+}
+
+/*
+ * A finished page's content is compressed now rather than when the file is
+ * written: libharu keeps every page until then, so this is what keeps the
+ * report's memory small (a page of findings holds ~20 KB of operators and
+ * hex-encoded text, ~3 KB deflated). The page then gets the footer stream
+ * every page shares, which is written once the number of pages is known.
+ * This reaches into libharu 2.3's page and stream records (public headers,
+ * not its documented API); any failure leaves the page as libharu would.
+ */
+static bool deflate_stream(HPDF_Stream src, struct buf *out)
+{
+	unsigned char in[16384], chunk[16384];
+	z_stream z;
+	bool last = false;
+
+	memset(&z, 0, sizeof(z));
+	buf_reset(out);
+	if (HPDF_Stream_Seek(src, 0, HPDF_SEEK_SET) != HPDF_OK || deflateInit(&z, Z_BEST_SPEED) != Z_OK)
+		return false;
+	while (!last) {
+		HPDF_UINT n = sizeof(in);
+		HPDF_STATUS st = HPDF_Stream_Read(src, in, &n);
+
+		if (st != HPDF_OK && st != HPDF_STREAM_EOF)
+			break;
+		last = st == HPDF_STREAM_EOF;
+		z.next_in = in;
+		z.avail_in = n;
+		do {
+			z.next_out = chunk;
+			z.avail_out = sizeof(chunk);
+			deflate(&z, last ? Z_FINISH : Z_NO_FLUSH);
+			buf_append(out, chunk, sizeof(chunk) - z.avail_out);
+		} while (z.avail_out == 0);
 	}
+	deflateEnd(&z);
+	return last && out->len > 0;
+}
+
+static void seal_page(struct pdf_doc *d)
+{
+	HPDF_PageAttr attr;
+	HPDF_Dict contents;
+	HPDF_Stream packed;
+
+	if (!ok(d) || !d->page)
+		return;
+	attr = (HPDF_PageAttr)d->page->attr;
+	contents = attr->contents;
+	if (!d->shared_footer) {
+		d->shared_footer = HPDF_DictStream_New(d->page->mmgr, attr->xref);
+		if (!d->shared_footer || !ok(d))
+			return;
+		d->shared_footer->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
+	}
+	/* Level 1: most of a page is repeated operators and hex, which the
+	 * fastest level packs nearly as well as the default, at a third of
+	 * the time. */
+	if (contents && contents->stream == attr->stream && contents->filter == HPDF_STREAM_FILTER_FLATE_DECODE &&
+	    HPDF_Stream_Size(contents->stream) > 0 && deflate_stream(contents->stream, &d->packed) &&
+	    (packed = HPDF_MemStream_New(d->page->mmgr, (HPDF_UINT)d->packed.len)) != NULL) {
+		if (HPDF_Stream_Write(packed, (const HPDF_BYTE *)d->packed.data, (HPDF_UINT)d->packed.len) == HPDF_OK) {
+			HPDF_Stream_Free(contents->stream);
+			contents->stream = attr->stream = packed;
+			contents->filter = HPDF_STREAM_FILTER_NONE;
+			contents->write_fn = write_flate_filter;
+		} else {
+			HPDF_Stream_Free(packed);
+		}
+	}
+	/* Contents becomes [this page's stream, the shared footer]. Not
+	 * HPDF_Page_Insert_Shared_Content_Stream: it opens a third, empty
+	 * stream, which costs every page another dictionary and stream. */
+	{
+		HPDF_Array both = HPDF_Array_New(d->page->mmgr);
+		if (both && HPDF_Array_Add(both, contents) == HPDF_OK &&
+		    HPDF_Array_Add(both, d->shared_footer) == HPDF_OK)
+			HPDF_Dict_Add(d->page, "Contents", both);
+	}
+}
+
+/* UTF-16BE hex of cleaned text, as a PDF string of the UTF-8 fonts. */
+static void put_hex_text(struct buf *b, const char *c, size_t n)
+{
+	uint32_t cp;
+
+	buf_putc(b, '<');
+	for (size_t i = 0; i < n;) {
+		i += next_cp(c + i, &cp);
+		buf_printf(b, "%04X", (unsigned)cp);
+	}
+	buf_putc(b, '>');
+}
+
+/* What every page's footer shares: the rule, the footer text, and " of M"
+ * after each page's "page N". Written straight into the shared stream in
+ * the regular font, which every page registers first (pdf_new_page). */
+static void write_shared_footer(struct pdf_doc *d)
+{
+	struct buf b;
+	char of[32];
+	char *c;
+	float split = footer_split(d);
+
+	if (!ok(d) || !d->shared_footer || !d->regular_name)
+		return;
+	buf_init(&b);
+	buf_printf(&b, "q %.3f %.3f %.3f RG 0.4 w %.2f %.2f m %.2f %.2f l S\n", rule_grey.r, rule_grey.g, rule_grey.b,
+		   LEFT, FOOTER_RULE, RIGHT, FOOTER_RULE);
+	buf_printf(&b, "%.3f %.3f %.3f rg BT /%s %.1f Tf %.2f %.2f Td ", grey.r, grey.g, grey.b, d->regular_name,
+		   FOOTER_SIZE, split, FOOTER_BASELINE);
+	snprintf(of, sizeof(of), " of %zu", d->n_pages);
+	span_width(d, PDF_REGULAR, FOOTER_SIZE, of, strlen(of)); /* marks its glyphs as used */
+	put_hex_text(&b, of, strlen(of));
+	buf_puts(&b, " Tj ET\n");
+	if (d->footer) {
+		c = clean_text(d->footer, false);
+		{
+			size_t n = strlen(c);
+			float max = split - LEFT - 60;
+			float ell = cp_width(d, PDF_REGULAR, 0x2026, FOOTER_SIZE);
+			while (n > 0 && span_width(d, PDF_REGULAR, FOOTER_SIZE, c, n) > max - ell)
+				n--;
+			while (n > 0 && ((unsigned char)c[n] & 0xC0) == 0x80)
+				n--;
+			buf_printf(&b, "BT /%s %.1f Tf %.2f %.2f Td ", d->regular_name, FOOTER_SIZE, LEFT, FOOTER_BASELINE);
+			put_hex_text(&b, c, n);
+			buf_puts(&b, " Tj ET\n");
+		}
+		free(c);
+	}
+	buf_puts(&b, "Q\n");
+	HPDF_Stream_Write(d->shared_footer->stream, (const HPDF_BYTE *)b.data, (HPDF_UINT)b.len);
+	buf_free(&b);
 }
 
 int pdf_doc_save(struct pdf_doc *d, const char *path, FILE *out, char *err, size_t errlen)
 {
 	if (d->n_pages == 0)
 		pdf_new_page(d);
-	draw_footers(d);
+	seal_page(d);
+	write_shared_footer(d);
 	snprintf(d->doing, sizeof(d->doing), "writing %s", path ? path : "the PDF report");
 	if (ok(d)) {
 		if (path) {
@@ -771,12 +1017,26 @@ static void draw_table_header(struct pdf_doc *d);
 
 void pdf_new_page(struct pdf_doc *d)
 {
+	const char *name;
+	char text[32];
+
 	if (!ok(d))
 		return;
+	seal_page(d);
 	d->page = HPDF_AddPage(d->pdf);
 	if (!ok(d) || !d->page)
 		return;
 	HPDF_Page_SetSize(d->page, HPDF_PAGE_SIZE_A4, HPDF_PAGE_PORTRAIT);
+	forget_state(d);
+	/* The regular font first, so that it has the same resource name on
+	 * every page: the shared footer stream names it. */
+	name = HPDF_Page_GetLocalFontName(d->page, d->fonts[PDF_REGULAR]);
+	if (!name || (d->regular_name && strcmp(name, d->regular_name) != 0)) {
+		if (!d->error)
+			d->error = HPDF_INVALID_FONT_NAME;
+		return;
+	}
+	d->regular_name = name;
 	if (d->n_pages == d->cap_pages) {
 		d->cap_pages = d->cap_pages ? d->cap_pages * 2 : 64;
 		d->pages = xrealloc(d->pages, d->cap_pages * sizeof(*d->pages));
@@ -787,6 +1047,10 @@ void pdf_new_page(struct pdf_doc *d)
 			      PDF_ALIGN_LEFT, d->header);
 		line_abs(d, LEFT, PDF_PAGE_HEIGHT - 38, RIGHT, PDF_PAGE_HEIGHT - 38, 0.4f, &rule_grey);
 	}
+	/* "page N" now; " of M" comes with the shared footer. */
+	snprintf(text, sizeof(text), "page %zu", d->n_pages);
+	text_line_abs(d, footer_split(d) - 80, FOOTER_BASELINE + FOOTER_SIZE, PDF_REGULAR, FOOTER_SIZE, &grey, 80,
+		      PDF_ALIGN_RIGHT, text);
 	d->y = TOP;
 	if (d->continued) {
 		text_line_abs(d, LEFT, d->y, PDF_BOLD, 8, &grey, PDF_CONTENT_WIDTH, PDF_ALIGN_LEFT, d->continued);
@@ -1031,16 +1295,6 @@ static size_t wrap_row(struct pdf_doc *d, const struct pdf_cell *cells, struct w
 	return lines;
 }
 
-float pdf_table_row_height(struct pdf_doc *d, const struct pdf_cell *cells)
-{
-	struct wrapped w[MAX_COLUMNS];
-	size_t lines = wrap_row(d, cells, w);
-
-	for (size_t c = 0; c < d->n_cols; c++)
-		wrapped_free(&w[c]);
-	return (float)lines * line_height(d->table_size) + 2 * PAD_Y;
-}
-
 /* Lines [from, from + count) of every cell of a row, as one band. */
 static void draw_band(struct pdf_doc *d, const struct pdf_cell *cells, const struct wrapped *w, size_t from,
 		      size_t count)
@@ -1071,17 +1325,13 @@ static void draw_band(struct pdf_doc *d, const struct pdf_cell *cells, const str
 	d->fresh = false;
 }
 
-void pdf_table_row(struct pdf_doc *d, const struct pdf_cell *cells)
+/* Draws a wrapped row: whole on this page or the next when it fits on a
+ * page, else split into bands page by page. */
+static void draw_row(struct pdf_doc *d, const struct pdf_cell *cells, struct wrapped *w, size_t lines)
 {
-	struct wrapped w[MAX_COLUMNS];
 	float lh = line_height(d->table_size);
-	size_t lines, done = 0;
+	size_t done = 0;
 
-	if (!ok(d))
-		return;
-	if (!d->page)
-		pdf_new_page(d);
-	lines = wrap_row(d, cells, w);
 	if (d->header_pending) {
 		/* The header never ends a page: it comes with the first row
 		 * (or the first lines of a row taller than a page). */
@@ -1091,7 +1341,6 @@ void pdf_table_row(struct pdf_doc *d, const struct pdf_cell *cells)
 		d->header_pending = false;
 		draw_table_header(d);
 	}
-	/* A row that fits on a page is never split: it moves down whole. */
 	if (pdf_room(d) < (float)lines * lh + 2 * PAD_Y && !d->fresh)
 		pdf_new_page(d);
 	while (done < lines && ok(d)) {
@@ -1109,8 +1358,68 @@ void pdf_table_row(struct pdf_doc *d, const struct pdf_cell *cells)
 		if (done < lines)
 			pdf_new_page(d);
 	}
+}
+
+void pdf_table_row(struct pdf_doc *d, const struct pdf_cell *cells)
+{
+	struct wrapped w[MAX_COLUMNS];
+	size_t lines;
+
+	if (!ok(d))
+		return;
+	if (!d->page)
+		pdf_new_page(d);
+	lines = wrap_row(d, cells, w);
+	draw_row(d, cells, w, lines);
 	for (size_t c = 0; c < d->n_cols; c++)
 		wrapped_free(&w[c]);
+}
+
+struct pdf_rows {
+	const struct pdf_cell *cells;
+	size_t n_rows, n_cols;
+	struct wrapped *w; /* n_rows × n_cols */
+	size_t *lines;
+	float height;
+};
+
+struct pdf_rows *pdf_rows_wrap(struct pdf_doc *d, const struct pdf_cell *cells, size_t n_rows)
+{
+	struct pdf_rows *r = xcalloc(1, sizeof(*r));
+	float lh = line_height(d->table_size);
+
+	r->cells = cells;
+	r->n_rows = n_rows;
+	r->n_cols = d->n_cols;
+	r->w = xcalloc(n_rows * (d->n_cols ? d->n_cols : 1), sizeof(*r->w));
+	r->lines = xcalloc(n_rows ? n_rows : 1, sizeof(*r->lines));
+	for (size_t i = 0; i < n_rows; i++) {
+		r->lines[i] = wrap_row(d, cells + i * d->n_cols, r->w + i * d->n_cols);
+		r->height += (float)r->lines[i] * lh + 2 * PAD_Y;
+	}
+	return r;
+}
+
+float pdf_rows_height(const struct pdf_rows *r)
+{
+	return r->height;
+}
+
+void pdf_rows_draw(struct pdf_doc *d, struct pdf_rows *r)
+{
+	if (ok(d) && r->n_cols == d->n_cols) {
+		if (!d->page)
+			pdf_new_page(d);
+		/* Together on one page when they fit on one. */
+		pdf_need(d, r->height + 6);
+		for (size_t i = 0; i < r->n_rows && ok(d); i++)
+			draw_row(d, r->cells + i * r->n_cols, r->w + i * r->n_cols, r->lines[i]);
+	}
+	for (size_t i = 0; i < r->n_rows * r->n_cols; i++)
+		wrapped_free(&r->w[i]);
+	free(r->w);
+	free(r->lines);
+	free(r);
 }
 
 /* ---- drawing at the cursor ---- */

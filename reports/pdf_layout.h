@@ -109,8 +109,13 @@ void pdf_table_begin(struct pdf_doc *d, const struct pdf_column *cols, size_t n,
 /* One row: the cells are wrapped to their columns; a row that does not fit
  * moves to the next page, and a row taller than a page is split. */
 void pdf_table_row(struct pdf_doc *d, const struct pdf_cell *cells);
-/* A row's height, to keep a group of rows together with pdf_need. */
-float pdf_table_row_height(struct pdf_doc *d, const struct pdf_cell *cells);
+/* Rows kept together: wrapped once (n_rows × the table's columns cells,
+ * row after row), measured, then drawn on one page when they fit on one
+ * (pdf_rows_draw also frees them). The cells must outlive the rows. */
+struct pdf_rows;
+struct pdf_rows *pdf_rows_wrap(struct pdf_doc *d, const struct pdf_cell *cells, size_t n_rows);
+float pdf_rows_height(const struct pdf_rows *r);
+void pdf_rows_draw(struct pdf_doc *d, struct pdf_rows *r);
 /* Draws a thin rule under the last row. */
 void pdf_table_rule(struct pdf_doc *d);
 void pdf_table_end(struct pdf_doc *d);
