@@ -118,7 +118,8 @@ demo: $(ASSAY_BIN)
 	fixtures/make-demo.sh build/demo
 	fixtures/make-demo-image.sh build/demo-image.tar
 	@mkdir -p out
-	./assay scan build/demo --db out/assay.db --fail-on none -o out/report.json -o out/report.sarif -o out/report.txt; \
+	./assay scan build/demo --db out/assay.db --fail-on none -o out/report.json -o out/report.sarif -o out/report.txt \
+	  -o out/report.pdf; \
 	  echo "demo reports written to out/ (exit status $$?)"
 	./assay scan build/demo-image.tar --db out/assay.db --fail-on none -o out/image-report.json \
 	  -o out/image-report.txt; echo "demo image reports written to out/image-report.* (exit status $$?)"

@@ -689,23 +689,26 @@ static int matrix_control(const struct store_control *c, void *ctx)
 	struct matrix_ctx *m = ctx;
 	const struct status_style *st = status_style(c->status);
 	char n[48];
-	char *evidence;
+	char *evidence, *title;
 	struct pdf_cell cells[5];
 
-	snprintf(n, sizeof(n), c->waived ? "%u\n(+%u waived)" : "%u", c->findings, c->waived);
+	snprintf(n, sizeof(n), c->waived ? "%u\n+%u waived" : "%u", c->findings, c->waived);
 	if (c->evidence && *c->evidence)
 		evidence = xasprintf("%s", c->evidence);
 	else if (!c->rules || !*c->rules)
 		evidence = xasprintf("manual control: not assessed by assay");
 	else
 		evidence = xasprintf("rules: %s", c->rules);
+	title = c->level && *c->level ? xasprintf("%s\n%s", c->title ? c->title : "", c->level)
+				      : xstrdup(c->title ? c->title : "");
 	cells[0] = (struct pdf_cell){c->id, NULL, NULL, -1};
-	cells[1] = (struct pdf_cell){c->title, NULL, NULL, -1};
+	cells[1] = (struct pdf_cell){title, NULL, NULL, -1};
 	cells[2] = (struct pdf_cell){st->word, &st->fill, &st->text, PDF_BOLD};
 	cells[3] = (struct pdf_cell){n, NULL, NULL, -1};
 	cells[4] = (struct pdf_cell){evidence, NULL, NULL, -1};
 	pdf_table_row(m->R->d, cells);
 	free(evidence);
+	free(title);
 	m->n++;
 	return pdf_doc_failed(m->R->d);
 }
@@ -752,10 +755,13 @@ static void render_matrix(struct report *R)
 
 	pdf_heading(R->d, 1, "Control matrix");
 	pdf_text(R->d, PDF_REGULAR, 8.5f, &grey, 0,
-		 "Each control of each selected profile with its status: PASS (its rules ran and found nothing), "
-		 "FAIL (a rule has a finding not covered by a waiver), WAIVED (every finding is waived), N/A (none "
-		 "of its rules had anything to look at) or NOT ASSESSED (a manual control: assay has no rule for "
-		 "it). Findings counts the unwaived findings of the control's rules.");
+		 "Each control of each selected profile with its status, computed from the run's findings: PASS "
+		 "(its rules ran and found nothing), FAIL (a rule has a finding not covered by a waiver), WAIVED "
+		 "(its rules have findings, all of them waived), N/A (none of its rules had anything to look at) "
+		 "or NOT ASSESSED (a manual control, or all its rules switched off). Findings counts the unwaived "
+		 "findings of the control's rules; the evidence line says what assay looked at. PASS means that "
+		 "this evidence found nothing, not that the control is met: most controls also rest on processes "
+		 "and settings that files cannot show.");
 	rc = store_foreach_profile(R->st, R->run.id, matrix_profile, &m);
 	if (rc < 0)
 		R->rc = rc;
