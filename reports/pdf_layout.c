@@ -1446,16 +1446,3 @@ void pdf_line(struct pdf_doc *d, float x0, float y0, float x1, float y1, float w
 {
 	line_abs(d, LEFT + x0, d->y - y0, LEFT + x1, d->y - y1, width, color);
 }
-
-float pdf_chip(struct pdf_doc *d, float x, float y, float size, const struct pdf_rgb *fill,
-	       const struct pdf_rgb *color, const char *text)
-{
-	float w = pdf_text_width(d, PDF_BOLD, size, text) + 2 * PAD_X + 2;
-	float h = size * 1.45f;
-
-	pdf_rect(d, x, y, w, h, fill, NULL);
-	/* Capitals centred: DejaVu's cap height is 0.73 em. */
-	text_line_abs(d, LEFT + x + PAD_X + 1, d->y - y - size * 0.09f, PDF_BOLD, size, color, w, PDF_ALIGN_LEFT,
-		      text);
-	return w;
-}

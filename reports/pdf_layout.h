@@ -131,9 +131,5 @@ void pdf_text_at(struct pdf_doc *d, float x, float y, enum pdf_font font, float 
 void pdf_rect(struct pdf_doc *d, float x, float y, float w, float h, const struct pdf_rgb *fill,
 	      const struct pdf_rgb *stroke);
 void pdf_line(struct pdf_doc *d, float x0, float y0, float x1, float y1, float width, const struct pdf_rgb *color);
-/* A filled label box ("FAIL", "HIGH"): colour and word together. Returns
- * its width. */
-float pdf_chip(struct pdf_doc *d, float x, float y, float size, const struct pdf_rgb *fill,
-	       const struct pdf_rgb *color, const char *text);
 
 #endif
