@@ -95,6 +95,14 @@ struct report {
 	int rc;              /* first store error met inside a callback */
 };
 
+/* Keeps the first store error; a PDF that silently lacks rows would be
+ * worse than none. */
+static void note_error(struct report *R, int rc)
+{
+	if (rc < 0 && R->rc == 0)
+		R->rc = rc;
+}
+
 static const char *or_not_set(const char *s)
 {
 	return s && *s ? s : "not set";
@@ -287,7 +295,7 @@ static void render_cover(struct report *R)
 	kv_row(d, "Rule pack", s, -1);
 	free(s);
 	buf_init(&b);
-	store_foreach_profile(R->st, r->id, count_profile, &b);
+	note_error(R, store_foreach_profile(R->st, r->id, count_profile, &b));
 	kv_row(d, "Profiles", b.len ? b.data : "none selected", -1);
 	buf_reset(&b);
 	kv_row(d, "Configuration", r->config_path ? r->config_path : "none (no .assay.yml was read)", -1);
@@ -305,8 +313,8 @@ static void render_cover(struct report *R)
 		 "of what was read:");
 	pdf_gap(d, 4);
 	pdf_table_begin(d, scope_cols, 3, 8, true);
-	store_foreach_input(R->st, r->id, cover_input, &scope);
-	store_foreach_image(R->st, r->id, cover_image, &scope);
+	note_error(R, store_foreach_input(R->st, r->id, cover_input, &scope));
+	note_error(R, store_foreach_image(R->st, r->id, cover_image, &scope));
 	pdf_table_end(d);
 	if (!scope.n)
 		pdf_text(d, PDF_REGULAR, 9, &grey, 0, "The run recorded no input.");
@@ -595,8 +603,7 @@ static void top_issues(struct report *R)
 	struct issues_ctx c = {0};
 	int rc = store_foreach_finding(R->st, R->run.id, collect_issue, &c);
 
-	if (rc < 0)
-		R->rc = rc;
+	note_error(R, rc);
 	if (!c.n) {
 		pdf_text(R->d, PDF_REGULAR, 9, &black, 0, "None: no finding is left unwaived.");
 		return;
@@ -661,8 +668,7 @@ static void render_summary(struct report *R)
 	pdf_gap(d, 4);
 	pdf_table_begin(d, cols, 7, 8, true);
 	rc = store_foreach_profile(R->st, R->run.id, summary_profile, &sc);
-	if (rc < 0)
-		R->rc = rc;
+	note_error(R, rc);
 	pdf_table_end(d);
 	if (!sc.n)
 		pdf_text(d, PDF_REGULAR, 9, &black, 0,
@@ -763,8 +769,7 @@ static void render_matrix(struct report *R)
 		 "this evidence found nothing, not that the control is met: most controls also rest on processes "
 		 "and settings that files cannot show.");
 	rc = store_foreach_profile(R->st, R->run.id, matrix_profile, &m);
-	if (rc < 0)
-		R->rc = rc;
+	note_error(R, rc);
 	if (!m.n) {
 		pdf_gap(R->d, 6);
 		pdf_text(R->d, PDF_REGULAR, 9.5f, &black, 0,
@@ -904,8 +909,7 @@ static void render_findings(struct report *R)
 		 "same fingerprint (a hash of rule, input, path and matched content, not the line, so a finding "
 		 "keeps it when lines move).");
 	rc = store_foreach_finding_first_seen(R->st, R->run.id, render_finding, &c);
-	if (rc < 0)
-		R->rc = rc;
+	note_error(R, rc);
 	pdf_table_end(R->d);
 	pdf_set_continued(R->d, NULL);
 	if (!c.n) {
@@ -988,8 +992,7 @@ static void render_waivers(struct report *R)
 	pdf_text(R->d, PDF_REGULAR, 8.5f, &grey, 0, s);
 	free(s);
 	rc = store_foreach_waiver(R->st, R->run.id, count_waiver, &total);
-	if (rc < 0)
-		R->rc = rc;
+	note_error(R, rc);
 	if (!total) {
 		pdf_gap(R->d, 4);
 		pdf_text(R->d, PDF_REGULAR, 9.5f, &black, 0,
@@ -1002,8 +1005,7 @@ static void render_waivers(struct report *R)
 		pdf_heading(R->d, 2, titles[i]);
 		pdf_table_begin(R->d, cols, 7, 7.5f, true);
 		rc = store_foreach_waiver(R->st, R->run.id, render_waiver, &c);
-		if (rc < 0)
-			R->rc = rc;
+		note_error(R, rc);
 		pdf_table_end(R->d);
 		if (!c.n)
 			pdf_text(R->d, PDF_REGULAR, 9, &black, 0, "None.");
@@ -1065,8 +1067,7 @@ static void change_list(struct report *R, int64_t prev, enum store_diff kind, co
 	free(caption);
 	pdf_table_begin(R->d, change_cols, 4, 7.5f, true);
 	rc = store_foreach_diff_finding(R->st, prev, R->run.id, kind, list_change, &c);
-	if (rc < 0)
-		R->rc = rc;
+	note_error(R, rc);
 	pdf_table_end(R->d);
 	pdf_set_continued(R->d, NULL);
 	if (!c.n)
@@ -1112,8 +1113,7 @@ static void render_changes(struct report *R)
 	store_run_clear(&prev_run);
 	for (int k = 0; k < 3; k++) {
 		rc = store_foreach_diff_finding(R->st, prev, R->run.id, kinds[k], count_change, &counts[k]);
-		if (rc < 0)
-			R->rc = rc;
+		note_error(R, rc);
 		snprintf(n[k], sizeof(n[k]), "%u", counts[k].n);
 	}
 	pdf_gap(R->d, 6);
@@ -1194,8 +1194,7 @@ static void appendix_rules(struct report *R)
 	char *s;
 	int rc = store_foreach_rule_setting(R->st, R->run.id, collect_setting, &set);
 
-	if (rc < 0)
-		R->rc = rc;
+	note_error(R, rc);
 	pdf_heading(R->d, 2, "Rules");
 	s = xasprintf("The rule pack holds %zu rules, which ship with assay %s (they have no version of their own). "
 		      "Each rule has an id (family.slug), a default severity, a description and a remediation; "
@@ -1353,8 +1352,7 @@ static void render_appendix(struct report *R)
 	rc = store_foreach_input(R->st, r->id, digest_input, d);
 	if (!rc)
 		rc = store_foreach_image(R->st, r->id, digest_image, d);
-	if (rc < 0)
-		R->rc = rc;
+	note_error(R, rc);
 	pdf_table_end(d);
 
 	pdf_heading(d, 2, "Integrity");
@@ -1382,8 +1380,7 @@ static void render_appendix(struct report *R)
 	pdf_heading(d, 2, "Scan notices");
 	pdf_table_begin(d, notice_cols, 3, 7.5f, true);
 	rc = store_foreach_notice(R->st, r->id, appendix_notice, &nc);
-	if (rc < 0)
-		R->rc = rc;
+	note_error(R, rc);
 	pdf_table_end(d);
 	if (!nc.n)
 		pdf_text(d, PDF_REGULAR, 9, &black, 0, "None: the scan reported no warning or error.");

@@ -22,6 +22,13 @@ pdf_strings() { # pdf_strings QDF_FILE
 			print join("", map { chr } unpack("n*", pack("H*", $h))), "\n" }' "$1"
 }
 
+# Every word inside the margins (A4, 48 pt left and right): prints the
+# words that are not.
+off_page() { # off_page PDF
+	pdftotext -bbox "$1" - 2>/dev/null | grep '<word' |
+		awk -F'"' '$2 < 47.5 || $6 > 547.8 || $4 < 10 || $8 > 832 { print }' | head -3
+}
+
 # ---- a real scan: a planted secret and a UTF-8 path ----
 app="$tmp/app"
 mkdir -p "$app/café/设定"
@@ -63,6 +70,7 @@ done
 expect_eq "the planted secret appears nowhere in the PDF (text, raw, decoded strings)" "" "$leaks"
 if grep -qF "café/设定/файл.yaml" "$tmp/scan.txt"; then ok "a UTF-8 path renders"; else
 	not_ok "UTF-8 path" "$(grep -n 'yaml' "$tmp/scan.txt" | head -3)"; fi
+expect_eq "nothing drawn off the page (scan)" "" "$(off_page "$tmp/scan.pdf")"
 if grep -q "No profile was selected for this run" "$tmp/scan.txt"; then ok "no profile: said so"; else
 	not_ok "no profile" "the sentence is missing"; fi
 if grep -q "first complete run in this store" "$tmp/scan.txt"; then ok "first run: no changes to show, said so"; else
@@ -84,6 +92,18 @@ pages=$(qpdf --show-npages "$tmp/c.pdf")
 if [ "${pages:-0}" -gt 1 ]; then ok "more than one page ($pages)"; else not_ok "pages" "$pages"; fi
 if grep -q "^page 1 of $pages$" "$tmp/c.txt" && grep -q "^page $pages of $pages$" "$tmp/c.txt"; then
 	ok "page N of M on the first and last pages"; else not_ok "page N of M" "no 'page 1 of $pages'"; fi
+expect_eq "nothing drawn off the page (long paths, tables)" "" "$(off_page "$tmp/c.pdf")"
+# A table that continues on the next page repeats its header row there.
+continued=0 repeated=0
+for p in $(seq 1 "$pages"); do
+	t=$(pdftotext -f "$p" -l "$p" "$tmp/c.pdf" - 2>/dev/null)
+	grep -q "rules in the rule pack (continued)" <<<"$t" || continue
+	continued=$((continued + 1))
+	grep -q "^In this run$" <<<"$t" && repeated=$((repeated + 1))
+done
+if [ "$continued" -ge 1 ] && [ "$continued" = "$repeated" ]; then
+	ok "a table across $((continued + 1)) pages repeats its header row"; else
+	not_ok "repeated header" "$repeated of $continued continued pages have it"; fi
 sections=("Executive summary" "Control matrix" "Findings" "Waivers" "Changes since the previous run" "Appendix")
 missing=""
 for s in "${sections[@]}"; do grep -qx -- "$s" "$tmp/c.txt" || missing="$missing '$s'"; done
