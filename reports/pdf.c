@@ -1080,6 +1080,14 @@ static void change_list(struct report *R, int64_t prev, enum store_diff kind, co
 	}
 }
 
+static int list_locator(const struct store_input *in, void *ctx)
+{
+	struct buf *b = ctx;
+
+	buf_printf(b, "%s%s (%s)", b->len ? ", " : "", in->locator, in->kind);
+	return 0;
+}
+
 static void render_changes(struct report *R)
 {
 	static const struct pdf_column cols[] = {
@@ -1090,6 +1098,7 @@ static void render_changes(struct report *R)
 	struct change_ctx counts[3] = {{R, 0}, {R, 0}, {R, 0}};
 	static const enum store_diff kinds[3] = {STORE_DIFF_NEW, STORE_DIFF_FIXED, STORE_DIFF_PERSISTING};
 	struct store_run prev_run;
+	struct buf scanned;
 	int64_t prev;
 	char n[3][16], *s;
 	int rc;
@@ -1111,6 +1120,13 @@ static void render_changes(struct report *R)
 	pdf_text(R->d, PDF_REGULAR, 9, &black, 0, s);
 	free(s);
 	store_run_clear(&prev_run);
+	/* The previous run may have scanned something else: say what. */
+	buf_init(&scanned);
+	note_error(R, store_foreach_input(R->st, prev, list_locator, &scanned));
+	s = xasprintf("Run %" PRId64 " scanned: %s.", prev, scanned.len ? scanned.data : "no recorded input");
+	pdf_text(R->d, PDF_REGULAR, 8.5f, &grey, 0, s);
+	free(s);
+	buf_free(&scanned);
 	for (int k = 0; k < 3; k++) {
 		rc = store_foreach_diff_finding(R->st, prev, R->run.id, kinds[k], count_change, &counts[k]);
 		note_error(R, rc);
@@ -1355,14 +1371,14 @@ static void render_appendix(struct report *R)
 	note_error(R, rc);
 	pdf_table_end(d);
 
+	pdf_need(d, 240); /* the heading, what the hashes are, the hashes and how to check them */
 	pdf_heading(d, 2, "Integrity");
 	pdf_text(d, PDF_REGULAR, 9, &black, 0,
-		 "When a run completes, assay computes a SHA-256 over its content (the run, its inputs, findings, "
+		 "When a run completes, assay computes a SHA-256 over its content (the run, its inputs, findings, images, "
 		 "notices, profiles, control results, waivers and rule settings, serialised canonically) and "
 		 "chains it to the previous complete run: chain hash = SHA-256(previous hash followed by content "
 		 "hash). Editing or removing a stored run changes a hash, so the edit shows.");
 	pdf_gap(d, 4);
-	pdf_need(d, 120); /* the three hashes and how to check them, together */
 	pdf_table_begin(d, kv_columns, 2, 8, false);
 	kv_row(d, "Content hash", r->content_hash ? r->content_hash : "none: the run is not complete", PDF_MONO);
 	kv_row(d, "Previous hash", r->prev_hash ? r->prev_hash : "none", PDF_MONO);
