@@ -28,7 +28,10 @@ LIBS      = $(shell pkg-config --libs $(PKGS)) -lhpdf -lm
 LDFLAGS  ?=
 
 LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c scanners/*.c checks/*.c reports/*.c))
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+# The built-in profiles, compiled into the binary in this listing order.
+PROFILE_ORDER := $(addprefix profiles/,cis-kubernetes.yaml cis-docker.yaml soc2.yaml iso27001.yaml default.yaml)
+PROFILES := $(wildcard $(PROFILE_ORDER)) $(sort $(filter-out $(PROFILE_ORDER),$(wildcard profiles/*.yaml)))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/profile_data.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(wildcard tests/tools/*.c)
@@ -52,6 +55,13 @@ $(ASSAY_BIN): $(BUILD)/src/main.o $(BUILD)/libassay.a
 $(BUILD)/libassay.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+
+$(BUILD)/gen/profile_data.c: $(PROFILES) scripts/embed-profiles.sh
+	@mkdir -p $(dir $@)
+	scripts/embed-profiles.sh $(PROFILES) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/profile_data.o: $(BUILD)/gen/profile_data.c src/profile_data.h
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/%.o: %.c $(wildcard src/*.h scanners/*.h checks/*.h reports/*.h) VERSION
 	@mkdir -p $(dir $@)

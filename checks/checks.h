@@ -9,6 +9,8 @@
 #include "util.h"
 
 #define RULE_PARSE_ERROR "assay.parse-error"
+#define RULE_WAIVER_EXPIRED "assay.waiver-expired"
+#define RULE_IGNORE_WITHOUT_REASON "assay.ignore-without-reason"
 
 extern const struct rule_family assay_rule_family;
 extern const struct rule_family env_rule_family;

@@ -17,6 +17,7 @@
 
 #include "keywords.h"
 #include "secretname.h"
+#include "suppress.h"
 #include "util.h"
 
 #if defined(__has_include)
@@ -122,15 +123,40 @@ static int compile_rule(struct secrets_engine *e, struct compiled_rule *c, const
 	return 0;
 }
 
+int secrets_check_regex(const char *regex, unsigned group, char *why, size_t whylen)
+{
+	pcre2_code *re = compile(regex, 0, why, whylen);
+	uint32_t groups = 0;
+
+	if (!re)
+		return -EINVAL;
+	pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &groups);
+	pcre2_code_free(re);
+	if (group > groups) {
+		snprintf(why, whylen, "secret-group %u, but the regex has %u capture group%s", group, groups,
+			 groups == 1 ? "" : "s");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int secrets_engine_new(struct secrets_engine **out, char *err, size_t errlen)
+{
+	return secrets_engine_new_with(out, NULL, 0, err, errlen);
+}
+
+int secrets_engine_new_with(struct secrets_engine **out, const struct secret_pattern *extra, size_t n_extra,
+			    char *err, size_t errlen)
 {
 	struct secrets_engine *e = xcalloc(1, sizeof(*e));
 	int rc = 0;
 
 	*out = NULL;
-	e->rules = xcalloc(secret_patterns_count, sizeof(*e->rules));
+	e->rules = xcalloc(secret_patterns_count + n_extra, sizeof(*e->rules));
 	for (size_t i = 0; i < secret_patterns_count && rc == 0; i++, e->n_rules++)
 		rc = compile_rule(e, &e->rules[i], &secret_patterns[i], err, errlen);
+	for (size_t i = 0; i < n_extra && rc == 0; i++, e->n_rules++)
+		rc = compile_rule(e, &e->rules[e->n_rules], &extra[i], err, errlen);
 	if (rc == 0)
 		e->keyword_search = keywords_build((const char *const *)e->keywords, e->n_keywords);
 	if (rc < 0) {
@@ -367,81 +393,9 @@ static void locate(struct locator *loc, struct secret_hit *h)
 	h->column = (unsigned)(h->offset - loc->line_start + 1);
 }
 
-/* "assay:ignore RULE reason" on the hit's line or the line above, where
- * RULE is the hit's id, its family with ".*", or "*". */
-static bool ignore_on_line(const char *line, size_t n, const char *rule_id, char **reason)
-{
-	const char *tag = "assay:ignore";
-	const char *p = memmem(line, n, tag, strlen(tag));
-	const char *end = line + n, *id, *r;
-	size_t idn, family = strcspn(rule_id, ".");
-
-	if (!p)
-		return false;
-	p += strlen(tag);
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	id = p;
-	while (p < end && !isspace((unsigned char)*p))
-		p++;
-	idn = (size_t)(p - id);
-	if (!((idn == strlen(rule_id) && memcmp(id, rule_id, idn) == 0) || (idn == 1 && *id == '*') ||
-	      (idn == family + 2 && memcmp(id, rule_id, family) == 0 && memcmp(id + family, ".*", 2) == 0)))
-		return false;
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	r = p;
-	while (p < end && *p != '\n' && *p != '\r')
-		p++;
-	while (p > r && isspace((unsigned char)p[-1]))
-		p--;
-	/* a closing comment marker is not part of the reason */
-	if (p - r >= 2 && (memcmp(p - 2, "*/", 2) == 0 || memcmp(p - 2, "--", 2) == 0))
-		p -= 2;
-	while (p > r && isspace((unsigned char)p[-1]))
-		p--;
-	*reason = p > r ? xstrndup(r, (size_t)(p - r)) : NULL;
-	return true;
-}
-
-/* A line that holds only a comment (#, //, --, ;, %, a C block comment,
- * <!--, REM) or the ignore marker itself. */
-static bool is_comment_line(const char *line, size_t n)
-{
-	static const char *const markers[] = {"#", "//", "--", ";", "%", "/*", "*", "<!--", "REM ", "rem ", "assay:ignore"};
-	size_t i = 0;
-
-	while (i < n && (line[i] == ' ' || line[i] == '\t'))
-		i++;
-	for (size_t m = 0; m < ARRAY_LEN(markers); m++) {
-		size_t len = strlen(markers[m]);
-		if (n - i >= len && memcmp(line + i, markers[m], len) == 0)
-			return true;
-	}
-	return false;
-}
-
 static void check_ignore(const char *data, size_t len, size_t line_start, struct secret_hit *h)
 {
-	size_t line_end = line_start, prev_start;
-
-	while (line_end < len && data[line_end] != '\n')
-		line_end++;
-	if (ignore_on_line(data + line_start, line_end - line_start, h->pattern->rule.id, &h->ignore_reason)) {
-		h->ignored = true;
-		return;
-	}
-	if (line_start == 0)
-		return;
-	prev_start = line_start - 1;
-	while (prev_start > 0 && data[prev_start - 1] != '\n')
-		prev_start--;
-	/* the line above counts when it is a comment of its own, not when it
-	 * ends in one that speaks for itself */
-	if (!is_comment_line(data + prev_start, line_start - 1 - prev_start))
-		return;
-	h->ignored = ignore_on_line(data + prev_start, line_start - 1 - prev_start, h->pattern->rule.id,
-				    &h->ignore_reason);
+	h->ignored = suppress_at_offset(data, len, line_start, h->pattern->rule.id, &h->ignore_reason);
 }
 
 #define PRINTABLE_RUN_MIN 8

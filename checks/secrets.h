@@ -59,8 +59,15 @@ typedef void (*secret_hit_cb)(const struct secret_hit *hit, void *ctx);
 
 struct secrets_engine;
 
-/* Compiles the built-in rules (and, later, configured ones). */
+/* Compiles the built-in rules. */
 int secrets_engine_new(struct secrets_engine **out, char *err, size_t errlen);
+/* The built-in rules and `extra` ones (configured in .assay.yml), which
+ * must outlive the engine. */
+int secrets_engine_new_with(struct secrets_engine **out, const struct secret_pattern *extra, size_t n_extra,
+			    char *err, size_t errlen);
+/* Checks that a regex compiles and has at least `group` capture groups;
+ * on failure says why (with the offset) in why. */
+int secrets_check_regex(const char *regex, unsigned group, char *why, size_t whylen);
 void secrets_engine_free(struct secrets_engine *e);
 
 /* Scans data[0..len) (at most SECRETS_MAX_BYTES), calling cb once per

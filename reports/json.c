@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "controls.h"
 #include "report.h"
 #include "report_json.h"
 #include "store.h"
@@ -39,7 +40,7 @@ static int dump(FILE *out, const char *prefix, json_t *v)
 	int rc = 0;
 
 	fputs(prefix, out);
-	if (json_dumpf(v, out, JSON_PRESERVE_ORDER) < 0)
+	if (json_dumpf(v, out, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) < 0)
 		rc = -EIO;
 	json_decref(v);
 	return rc;
@@ -83,6 +84,14 @@ static json_t *run_object(struct store *st, const struct store_run *r)
 	if (r->error)
 		json_object_set_new(o, "error", jstr(r->error));
 	json_object_set_new(o, "chain_hash", jstr(r->chain_hash));
+	if (r->config_path)
+		json_object_set_new(o, "config", jstr(r->config_path));
+	if (r->baseline)
+		json_object_set_new(o, "baseline", jstr(r->baseline));
+	if (r->organisation)
+		json_object_set_new(o, "organisation", jstr(r->organisation));
+	if (r->project)
+		json_object_set_new(o, "project", jstr(r->project));
 	return o;
 }
 
@@ -116,6 +125,10 @@ static json_t *finding_object(const struct finding *f)
 	json_object_set_new(o, "evidence", jstr(f->evidence));
 	json_object_set_new(o, "fingerprint", jstr(f->fingerprint));
 	json_object_set_new(o, "waived", json_boolean(f->waived));
+	if (f->waiver)
+		json_object_set_new(o, "waiver", jstr(f->waiver));
+	if (f->baseline)
+		json_object_set_new(o, "baseline", jstr(f->baseline));
 	json_object_set_new(o, "target_digest", jstr(f->target_digest));
 	if (f->secret_hash)
 		json_object_set_new(o, "secret_sha256", jstr(f->secret_hash));
@@ -150,6 +163,97 @@ static int write_notice(const struct store_notice *n, void *ctx)
 	return j->rc;
 }
 
+/* The rule ids of a control as a list ("" stored for a manual one). */
+static json_t *rules_array(const char *joined)
+{
+	json_t *a = json_array();
+	char *copy = xstrdup(joined ? joined : ""), *save = NULL;
+
+	for (char *tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		json_array_append_new(a, jstr(tok));
+	free(copy);
+	return a;
+}
+
+static int write_control(const struct store_control *c, void *ctx)
+{
+	struct json_ctx *j = ctx;
+	json_t *o = json_object();
+
+	json_object_set_new(o, "profile", jstr(c->profile));
+	json_object_set_new(o, "id", jstr(c->id));
+	json_object_set_new(o, "title", jstr(c->title));
+	json_object_set_new(o, "level", jstr(c->level));
+	json_object_set_new(o, "status", jstr(c->status));
+	json_object_set_new(o, "findings", json_integer(c->findings));
+	json_object_set_new(o, "waived", json_integer(c->waived));
+	json_object_set_new(o, "rules", rules_array(c->rules));
+	json_object_set_new(o, "evidence", jstr(c->evidence));
+	j->rc = dump(j->out, j->n++ ? ",\n    " : "\n    ", o);
+	return j->rc;
+}
+
+static int write_profile(const struct profile_summary *sum, void *ctx)
+{
+	struct json_ctx *j = ctx;
+	json_t *o = json_object(), *counts = json_object();
+
+	json_object_set_new(o, "id", jstr(sum->profile->id));
+	json_object_set_new(o, "title", jstr(sum->profile->title));
+	json_object_set_new(o, "version", jstr(sum->profile->version));
+	json_object_set_new(o, "source", jstr(sum->profile->source));
+	json_object_set_new(o, "controls", json_integer(sum->controls));
+	json_object_set_new(o, "assessed", json_integer(sum->assessed));
+	/* a percentage with one decimal, null when nothing was assessed */
+	json_object_set_new(o, "score", sum->score < 0 ? json_null() : json_real((double)(long)(sum->score * 1000 + 0.5) / 10));
+	for (int s = 0; s < CONTROL_STATUS_COUNT; s++)
+		json_object_set_new(counts, control_status_name((enum control_status)s), json_integer(sum->counts[s]));
+	json_object_set_new(o, "status_counts", counts);
+	j->rc = dump(j->out, j->n++ ? ",\n    " : "\n    ", o);
+	return j->rc;
+}
+
+static int write_waiver(const struct store_waiver *w, void *ctx)
+{
+	struct json_ctx *j = ctx;
+	json_t *o = json_object();
+
+	json_object_set_new(o, "rule", jstr(w->rule));
+	if (w->paths)
+		json_object_set_new(o, "paths", rules_array(w->paths));
+	if (w->fingerprint)
+		json_object_set_new(o, "fingerprint", jstr(w->fingerprint));
+	json_object_set_new(o, "reason", jstr(w->reason));
+	json_object_set_new(o, "owner", jstr(w->owner));
+	json_object_set_new(o, "expires", jstr(w->expires));
+	json_object_set_new(o, "state", jstr(w->state));
+	json_object_set_new(o, "matched", json_integer(w->matched));
+	json_object_set_new(o, "source", jstr(w->source));
+	j->rc = dump(j->out, j->n++ ? ",\n    " : "\n    ", o);
+	return j->rc;
+}
+
+static int write_rule_setting(const struct store_rule_setting *r, void *ctx)
+{
+	struct json_ctx *j = ctx;
+	json_t *o = json_object();
+
+	json_object_set_new(o, "rule", jstr(r->rule));
+	json_object_set_new(o, "enabled", json_boolean(r->enabled));
+	json_object_set_new(o, "severity", r->severity >= 0 ? jstr(severity_name((enum severity)r->severity)) : json_null());
+	json_object_set_new(o, "reason", jstr(r->reason));
+	json_object_set_new(o, "source", jstr(r->source));
+	j->rc = dump(j->out, j->n++ ? ",\n    " : "\n    ", o);
+	return j->rc;
+}
+
+/* Closes an array whose items an iteration dumped; the first error wins. */
+static int close_array(FILE *out, const struct json_ctx *j, int rc)
+{
+	fputs(j->n ? "\n  ]" : "]", out);
+	return rc ? rc : j->rc;
+}
+
 int report_json(struct store *st, int64_t run, FILE *out)
 {
 	struct json_ctx j = {.out = out};
@@ -166,11 +270,33 @@ int report_json(struct store *st, int64_t run, FILE *out)
 	fputs(",\n  \"findings\": [", out);
 	if (!rc)
 		rc = store_foreach_finding(st, run, write_finding, &j);
-	fputs(j.n ? "\n  ],\n  \"controls\": [],\n  \"notices\": [" : "],\n  \"controls\": [],\n  \"notices\": [", out);
+	rc = close_array(out, &j, rc);
+	fputs(",\n  \"controls\": [", out);
+	j.n = 0;
+	if (!rc)
+		rc = store_foreach_control(st, run, NULL, write_control, &j);
+	rc = close_array(out, &j, rc);
+	fputs(",\n  \"profiles\": [", out);
+	j.n = 0;
+	if (!rc)
+		rc = controls_foreach_summary(st, run, write_profile, &j);
+	rc = close_array(out, &j, rc);
+	fputs(",\n  \"waivers\": [", out);
+	j.n = 0;
+	if (!rc)
+		rc = store_foreach_waiver(st, run, write_waiver, &j);
+	rc = close_array(out, &j, rc);
+	fputs(",\n  \"rule_settings\": [", out);
+	j.n = 0;
+	if (!rc)
+		rc = store_foreach_rule_setting(st, run, write_rule_setting, &j);
+	rc = close_array(out, &j, rc);
+	fputs(",\n  \"notices\": [", out);
 	j.n = 0;
 	if (!rc)
 		rc = store_foreach_notice(st, run, write_notice, &j);
-	fputs(j.n ? "\n  ]\n}\n" : "]\n}\n", out);
+	rc = close_array(out, &j, rc);
+	fputs("\n}\n", out);
 	store_run_clear(&r);
 	if (!rc && ferror(out))
 		rc = -EIO;

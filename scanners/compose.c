@@ -94,6 +94,7 @@ static int compose_scan_file(struct scan *s, void *state, const struct fs_entry 
 	if (rc < 0 || looks_binary(data, len) || (!named && !memmem(data, len, "services", 8)))
 		goto out; /* the content scanner reports what it cannot read */
 	display = utf8_sanitize(e->relpath, strlen(e->relpath));
+	scan_set_source(s, display, data, len);
 	if (truncated && named) {
 		scan_parse_error(s, display, 0, 0, "Compose file is larger than the %d MiB cap; not checked",
 				 COMPOSE_MAX_BYTES >> 20);
@@ -106,6 +107,7 @@ static int compose_scan_file(struct scan *s, void *state, const struct fs_entry 
 		scan_report_secrets(s, display, data, len, 1);
 	}
 out:
+	scan_set_source(s, NULL, NULL, 0);
 	secure_free(data, len);
 	free(display);
 	return mine ? 1 : 0;

@@ -75,6 +75,7 @@ static int dockerfile_scan_file(struct scan *s, void *state, const struct fs_ent
 		goto out;
 	}
 	scan_digest_content(s, e->relpath, data, len);
+	scan_set_source(s, display, data, len);
 	if (truncated)
 		scan_parse_error(s, display, 0, 0, "Dockerfile is larger than the %d MiB cap; it was not checked",
 				 DOCKERFILE_MAX_BYTES >> 20);
@@ -83,6 +84,7 @@ static int dockerfile_scan_file(struct scan *s, void *state, const struct fs_ent
 	else
 		parse_and_check(s, e, display, data, len);
 out:
+	scan_set_source(s, NULL, NULL, 0);
 	secure_free(data, len);
 	free(display);
 	return 1;

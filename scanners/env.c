@@ -152,8 +152,10 @@ static void scan_content_secrets(struct scan *s, struct env_doc *doc, const char
 		scan_report_secrets(s, doc->path, data, len, 1);
 }
 
+/* Reads and parses the file; the text stays in *data_out (NULL when
+ * unreadable) so that the checks after can honour inline ignores. */
 static void parse_content(struct scan *s, const struct fs_entry *e, struct env_doc *doc,
-			  struct dotenv_file *parsed, bool *have_parsed)
+			  struct dotenv_file *parsed, bool *have_parsed, char **data_out, size_t *len_out)
 {
 	const char *display = doc->path;
 	enum env_file_kind kind = doc->kind;
@@ -163,6 +165,8 @@ static void parse_content(struct scan *s, const struct fs_entry *e, struct env_d
 	int rc;
 
 	*have_parsed = false;
+	*data_out = NULL;
+	*len_out = 0;
 	rc = fs_entry_read(e, ENV_MAX_BYTES, &data, &len, &truncated);
 	if (rc < 0) {
 		scan_parse_error(s, display, 0, 0, "cannot read env file: %s", strerror(-rc));
@@ -179,6 +183,7 @@ static void parse_content(struct scan *s, const struct fs_entry *e, struct env_d
 		else
 			scan_parse_error(s, display, 0, 0, "binary content in an env file; not parsed");
 	} else {
+		scan_set_source(s, display, data, len);
 		scan_content_secrets(s, doc, data, len);
 		dotenv_parse(data, len, parsed);
 		*have_parsed = true;
@@ -189,8 +194,8 @@ static void parse_content(struct scan *s, const struct fs_entry *e, struct env_d
 			scan_parse_error(s, display, 0, 0, "more than %d syntax errors; the rest are not reported",
 					 DOTENV_MAX_ERRORS);
 	}
-	secure_zero(data, len);
-	free(data);
+	*data_out = data;
+	*len_out = len;
 }
 
 static void git_status(struct scan *s, const struct fs_entry *e, struct env_doc *doc)
@@ -211,7 +216,8 @@ static int env_scan_file(struct scan *s, void *state, const struct fs_entry *e, 
 {
 	struct env_doc doc = {0};
 	struct dotenv_file parsed = {0};
-	char *environment = NULL, *display, *dir_display;
+	char *environment = NULL, *display, *dir_display, *data = NULL;
+	size_t len = 0;
 	bool have_parsed = false;
 
 	if (claimed || !env_name_classify(e->name, &doc.kind, &environment))
@@ -230,9 +236,11 @@ static int env_scan_file(struct scan *s, void *state, const struct fs_entry *e, 
 	doc.mode = e->st.st_mode & 07777;
 	doc.dir_mode = e->dir_st->st_mode & 07777;
 	git_status(s, e, &doc);
-	parse_content(s, e, &doc, &parsed, &have_parsed);
+	parse_content(s, e, &doc, &parsed, &have_parsed, &data, &len);
 	doc.parsed = have_parsed ? &parsed : NULL;
 	env_check_file(s, state, &doc);
+	scan_set_source(s, NULL, NULL, 0);
+	secure_free(data, len);
 	claimed = true;
 out:
 	dotenv_free(&parsed);

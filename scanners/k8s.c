@@ -285,6 +285,7 @@ static int k8s_scan_file(struct scan *s, void *state, const struct fs_entry *e, 
 	if (rc < 0 || looks_binary(data, len))
 		goto out; /* the content scanner says what it cannot read */
 	display = utf8_sanitize(e->relpath, strlen(e->relpath));
+	scan_set_source(s, display, data, len);
 	if (k8s_has_helm_actions(data, len, &helm_line) && memmem(data, len, "kind", 4)) {
 		report_helm_template(s, display, helm_line);
 		mine = true;
@@ -303,6 +304,7 @@ static int k8s_scan_file(struct scan *s, void *state, const struct fs_entry *e, 
 		scan_report_secrets(s, display, data, len, 1);
 	}
 out:
+	scan_set_source(s, NULL, NULL, 0);
 	secure_free(data, len);
 	free(display);
 	return mine ? 1 : 0;

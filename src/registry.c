@@ -21,6 +21,23 @@ static const struct rule_family *const families[] = {
 	&git_rule_family,
 };
 
+/* Rules the configuration adds (custom secret rules) for this process. */
+static struct rule_family configured_family = {.name = "configured"};
+
+void registry_set_configured(const struct rule *rules, size_t count, size_t stride)
+{
+	configured_family.rules = rules;
+	configured_family.count = rules ? count : 0;
+	configured_family.stride = stride;
+}
+
+static const struct rule_family *family_at(size_t f)
+{
+	return f < ARRAY_LEN(families) ? families[f] : &configured_family;
+}
+
+#define FAMILY_COUNT (ARRAY_LEN(families) + 1)
+
 static const struct rule *family_rule(const struct rule_family *f, size_t i)
 {
 	size_t stride = f->stride ? f->stride : sizeof(struct rule);
@@ -31,26 +48,31 @@ size_t registry_count(void)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < ARRAY_LEN(families); i++)
-		n += families[i]->count;
+	for (size_t i = 0; i < FAMILY_COUNT; i++)
+		n += family_at(i)->count;
 	return n;
+}
+
+size_t registry_builtin_count(void)
+{
+	return registry_count() - configured_family.count;
 }
 
 const struct rule *registry_at(size_t i)
 {
-	for (size_t f = 0; f < ARRAY_LEN(families); f++) {
-		if (i < families[f]->count)
-			return family_rule(families[f], i);
-		i -= families[f]->count;
+	for (size_t f = 0; f < FAMILY_COUNT; f++) {
+		if (i < family_at(f)->count)
+			return family_rule(family_at(f), i);
+		i -= family_at(f)->count;
 	}
 	return NULL;
 }
 
 const struct rule *registry_find(const char *id)
 {
-	for (size_t f = 0; f < ARRAY_LEN(families); f++)
-		for (size_t i = 0; i < families[f]->count; i++)
-			if (strcmp(family_rule(families[f], i)->id, id) == 0)
-				return family_rule(families[f], i);
+	for (size_t f = 0; f < FAMILY_COUNT; f++)
+		for (size_t i = 0; i < family_at(f)->count; i++)
+			if (strcmp(family_rule(family_at(f), i)->id, id) == 0)
+				return family_rule(family_at(f), i);
 	return NULL;
 }

@@ -29,7 +29,12 @@ struct rule_family {
 	size_t stride; /* 0: an array of struct rule */
 };
 
+/* Built-in rules first, then those the configuration added. */
 size_t registry_count(void);
+size_t registry_builtin_count(void);
+/* Adds the rules a configuration defines (custom secret rules), for the
+ * rest of the process; NULL removes them. The table must outlive its use. */
+void registry_set_configured(const struct rule *rules, size_t count, size_t stride);
 const struct rule *registry_at(size_t i);
 const struct rule *registry_find(const char *id);
 

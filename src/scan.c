@@ -14,11 +14,15 @@
 #include <sys/stat.h>
 
 #include "checks.h"
+#include "config.h"
+#include "controls.h"
 #include "git_checks.h"
+#include "hashmap.h"
 #include "history.h"
 #include "repo.h"
 #include "scanners.h"
 #include "store.h"
+#include "suppress.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -33,19 +37,158 @@ static const struct scanner *const scanners[] = {
 	&content_scanner, /* last: it takes what no format scanner claimed */
 };
 
+/* The rule family each scanner's inputs make applicable, in the order of
+ * scanners[]. */
+static const char *const scanner_families[] = {"env", "k8s", "compose", "docker", "image", "secret"};
+
+_Static_assert(ARRAY_LEN(scanner_families) == ARRAY_LEN(scanners), "one family per scanner");
+
+void scan_set_source(struct scan *s, const char *path, const char *data, size_t len)
+{
+	s->source_path = path;
+	s->source_data = path ? data : NULL;
+	s->source_len = path ? len : 0;
+}
+
+void scan_mark_applicable(struct scan *s, const char *family)
+{
+	if (scan_family_applicable(s, family) || s->n_applicable == SCAN_MAX_FAMILIES)
+		return;
+	s->applicable[s->n_applicable++] = family;
+}
+
+bool scan_family_applicable(const struct scan *s, const char *family)
+{
+	for (size_t i = 0; i < s->n_applicable; i++)
+		if (strcmp(s->applicable[i], family) == 0)
+			return true;
+	return false;
+}
+
+static void write_finding(struct scan *s, struct finding *f)
+{
+	int rc = store_add_finding(s->store, s->run_id, f);
+
+	if (rc < 0 && !s->write_error)
+		s->write_error = rc;
+	s->findings++;
+}
+
+/* An inline ignore without a reason still waives, and is itself reported
+ * once per comment, so that an auditor sees every unexplained silence. */
+static void report_bare_ignore(struct scan *s, const struct finding *waived)
+{
+	struct finding f = {0};
+	char key[64], msg[256];
+	struct buf k;
+
+	if (!s->bare_ignores) {
+		s->bare_ignores = xcalloc(1, sizeof(*s->bare_ignores));
+		hashmap_init(s->bare_ignores);
+	}
+	buf_init(&k);
+	buf_printf(&k, "%s\n%s\n%u", waived->target, waived->path, waived->line);
+	if (hashmap_contains(s->bare_ignores, k.data)) {
+		buf_free(&k);
+		return;
+	}
+	hashmap_put(s->bare_ignores, k.data, NULL);
+	buf_free(&k);
+	snprintf(key, sizeof(key), "%s", waived->rule);
+	snprintf(msg, sizeof(msg), "assay:ignore %s gives no reason: say why the finding is acceptable", key);
+	f.rule = RULE_IGNORE_WITHOUT_REASON;
+	f.severity = SEV_LOW;
+	f.target = waived->target;
+	f.path = waived->path;
+	f.line = waived->line;
+	f.message = msg;
+	f.identity = key;
+	finding_fingerprint(&f);
+	write_finding(s, &f);
+}
+
+/* Waives a finding an inline comment covers; reason NULL when it gave none. */
+#define INLINE_NO_REASON "inline: no reason given"
+
+static void waive_inline(struct scan *s, struct finding *f, const char *reason, char *text, size_t textlen)
+{
+	if (reason)
+		snprintf(text, textlen, "inline: %s", reason);
+	else
+		snprintf(text, textlen, "%s", INLINE_NO_REASON);
+	f->waived = true;
+	f->waiver = text;
+	if (!reason && strcmp(f->rule, RULE_IGNORE_WITHOUT_REASON) != 0)
+		report_bare_ignore(s, f);
+}
+
+static void apply_inline_ignore(struct scan *s, struct finding *f, char *text, size_t textlen)
+{
+	char *reason = NULL;
+
+	if (f->waived || !f->line || !s->source_path || strcmp(s->source_path, f->path) != 0)
+		return;
+	if (suppress_at_line(s->source_data, s->source_len, f->line, f->rule, &reason))
+		waive_inline(s, f, reason, text, textlen);
+	free(reason);
+}
+
+static void apply_waiver(struct scan *s, struct finding *f)
+{
+	struct config_waiver *w;
+
+	if (f->waived || !s->req->config)
+		return;
+	w = config_waiver_for(s->req->config, f);
+	if (!w)
+		return;
+	f->waived = true;
+	f->waiver = w->summary;
+	w->matched++;
+}
+
+static void apply_baseline(struct scan *s, struct finding *f)
+{
+	if (s->req->baseline)
+		f->baseline = hashmap_contains(s->req->baseline, f->fingerprint) ? "unchanged" : "new";
+}
+
+/* Only an unwaived finding at or above the threshold that is not already
+ * in the baseline fails the scan: a pull request answers for what it adds. */
+static bool counts_toward_fail_on(const struct scan *s, const struct finding *f)
+{
+	if (f->waived || s->req->fail_on == SEV_NONE || f->severity < s->req->fail_on)
+		return false;
+	return !f->baseline || strcmp(f->baseline, "new") == 0;
+}
+
 void scan_emit(struct scan *s, struct finding *f)
 {
-	int rc;
+	const struct config_rule_setting *setting = config_setting(s->req->config, f->rule);
+	char inline_text[320];
 
+	if (setting && !setting->enabled)
+		return;
+	if (setting && setting->severity >= 0)
+		f->severity = (enum severity)setting->severity;
 	if (!f->target)
 		f->target = s->target ? s->target->locator : "";
 	if (!f->path)
 		f->path = "";
+	if (*f->path && config_excluded(s->req->config, f->path))
+		return;
 	finding_fingerprint(f);
-	rc = store_add_finding(s->store, s->run_id, f);
-	if (rc < 0 && !s->write_error)
-		s->write_error = rc;
-	s->findings++;
+	/* a scanner that judged an inline ignore itself (the secrets engine) */
+	if (f->waived && !f->waiver)
+		f->waiver = "inline";
+	else if (f->waived && strcmp(f->waiver, INLINE_NO_REASON) == 0)
+		report_bare_ignore(s, f);
+	apply_inline_ignore(s, f, inline_text, sizeof(inline_text));
+	apply_waiver(s, f);
+	apply_baseline(s, f);
+	if (counts_toward_fail_on(s, f))
+		s->failing++;
+	write_finding(s, f);
 }
 
 void scan_parse_error(struct scan *s, const char *path, unsigned line, unsigned column, const char *fmt, ...)
@@ -97,6 +240,7 @@ void scan_notice(struct scan *s, const char *level, const char *path, const char
 
 int scan_find_secrets(struct scan *s, const char *path, const char *data, size_t len, secret_hit_cb cb, void *ctx)
 {
+	scan_mark_applicable(s, "secret");
 	return secrets_find(s->secrets, path, data, len, cb, ctx);
 }
 
@@ -109,7 +253,7 @@ struct report_ctx {
 static void report_hit(const struct secret_hit *h, void *ctx)
 {
 	struct report_ctx *r = ctx;
-	char msg[512];
+	char msg[512], waiver[320];
 	struct finding f = {
 		.rule = h->pattern->rule.id,
 		.severity = h->pattern->rule.severity,
@@ -135,8 +279,14 @@ static void report_hit(const struct secret_hit *h, void *ctx)
 	snprintf(msg, sizeof(msg), "%s %s%s%s", h->pattern->rule.title, h->in_binary ? "in binary content" : "in clear text",
 		 h->ignored ? " (ignored inline: " : "",
 		 h->ignored ? (h->ignore_reason ? h->ignore_reason : "no reason given") : "");
-	if (h->ignored)
+	if (h->ignored) {
 		strncat(msg, ")", sizeof(msg) - strlen(msg) - 1);
+		if (h->ignore_reason)
+			snprintf(waiver, sizeof(waiver), "inline: %s", h->ignore_reason);
+		else
+			snprintf(waiver, sizeof(waiver), "%s", INLINE_NO_REASON);
+		f.waiver = waiver;
+	}
 	scan_emit(r->s, &f);
 }
 
@@ -144,6 +294,7 @@ int scan_report_secrets(struct scan *s, const char *path, const char *data, size
 {
 	struct report_ctx r = {s, path, first_line ? first_line : 1};
 
+	scan_mark_applicable(s, "secret");
 	return secrets_find(s->secrets, path, data, len, report_hit, &r);
 }
 
@@ -413,6 +564,8 @@ static int walk_file(const struct fs_entry *e, void *ctx)
 	struct scan *s = w->s;
 	char meta[64];
 
+	if (config_excluded(s->req->config, e->relpath))
+		return 0; /* excluded by .assay.yml: not read, not part of the digest */
 	s->target->files++;
 	snprintf(meta, sizeof(meta), "%o %lld", (unsigned)(e->st.st_mode & 07777), (long long)e->st.st_size);
 	sha256_field(&s->target->digest, "file");
@@ -424,6 +577,8 @@ static int walk_file(const struct fs_entry *e, void *ctx)
 		int rc = scanners[i]->file(s, w->states[i], e, claimed);
 		if (rc < 0)
 			return rc;
+		if (rc > 0)
+			scan_mark_applicable(s, scanner_families[i]);
 		claimed |= rc > 0;
 	}
 	return s->write_error;
@@ -453,10 +608,13 @@ static int scan_target_walk(struct scan *s, struct scan_target *t, void **states
 	int rc;
 
 	if (t->claimed_by >= 0) {
+		scan_mark_applicable(s, scanner_families[t->claimed_by]);
 		rc = scanners[t->claimed_by]->scan_target(s, states[t->claimed_by], t->root);
 		if (!rc && scan_cancelled)
 			rc = -EINTR;
 	} else {
+		if (s->req->history && t->repo)
+			scan_mark_applicable(s, "git");
 		rc = history_scan(s, t);
 		if (rc == 0 && t->stdin_data)
 			rc = fswalk_buffer(SCAN_STDIN_NAME, t->stdin_data, t->stdin_len, t->stdin_truncated, &ops, &w);
@@ -494,24 +652,126 @@ static void record_inputs(struct scan *s, struct scan_target *targets, size_t n)
 	}
 }
 
-static bool fails_threshold(const struct store_run *r, enum severity fail_on)
+/* ---- what the configuration and profiles add to the run ---- */
+
+/* An expired waiver suppresses nothing any more, and says so. */
+static void report_expired_waivers(struct scan *s, const struct scan_target *first)
 {
-	for (int sev = SEV_COUNT - 1; sev >= 0; sev--)
-		if ((enum severity)sev >= fail_on && fail_on != SEV_NONE && r->counts[sev])
-			return true;
-	return false;
+	const struct config *c = s->req->config;
+
+	for (size_t i = 0; c && i < c->n_waivers; i++) {
+		const struct config_waiver *w = &c->waivers[i];
+		struct finding f = {0};
+		char msg[512], identity[256];
+
+		if (w->state != WAIVER_EXPIRED)
+			continue;
+		snprintf(msg, sizeof(msg), "waiver for %s (owner %s) expired on %s: its findings count again", w->rule,
+			 w->owner, w->expires);
+		snprintf(identity, sizeof(identity), "%s %s %s", w->rule, w->fingerprint ? w->fingerprint : "paths",
+			 w->expires);
+		f.rule = RULE_WAIVER_EXPIRED;
+		f.severity = SEV_LOW;
+		f.target = first ? first->locator : "";
+		f.path = c->path;
+		f.line = w->line;
+		f.message = msg;
+		f.identity = identity;
+		scan_emit(s, &f);
+	}
 }
 
-static int scan_verdict(struct scan *s, int *exit_code)
-{
-	struct store_run r;
-	int rc = store_run_get(s->store, s->run_id, &r);
+static const char *const waiver_state_names[] = {"active", "expiring", "expired"};
 
-	if (rc < 0)
-		return rc;
-	*exit_code = fails_threshold(&r, s->req->fail_on) ? 1 : 0;
-	store_run_clear(&r);
-	return 0;
+static int record_waivers(struct scan *s)
+{
+	const struct config *c = s->req->config;
+	int rc = 0;
+
+	for (size_t i = 0; c && i < c->n_waivers && rc == 0; i++) {
+		const struct config_waiver *w = &c->waivers[i];
+		struct buf paths, source;
+		struct store_waiver sw = {
+			.rule = w->rule,
+			.fingerprint = w->fingerprint,
+			.reason = w->reason,
+			.owner = w->owner,
+			.expires = w->expires,
+			.state = waiver_state_names[w->state],
+			.matched = w->matched,
+		};
+
+		buf_init(&paths);
+		buf_init(&source);
+		for (size_t p = 0; p < w->n_paths; p++)
+			buf_printf(&paths, "%s%s", p ? " " : "", w->paths[p]);
+		buf_printf(&source, "%s:%u", c->path, w->line);
+		sw.paths = w->n_paths ? paths.data : NULL;
+		sw.source = source.data;
+		rc = store_add_waiver(s->store, s->run_id, &sw);
+		buf_free(&paths);
+		buf_free(&source);
+	}
+	return rc;
+}
+
+static int record_rule_settings(struct scan *s)
+{
+	const struct config *c = s->req->config;
+	int rc = 0;
+
+	for (size_t i = 0; c && i < c->n_settings && rc == 0; i++) {
+		const struct config_rule_setting *cs = &c->settings[i];
+		char source[600];
+		struct store_rule_setting rs = {cs->rule, cs->enabled, cs->severity, cs->reason, source};
+
+		snprintf(source, sizeof(source), "%s:%u", c->path, cs->line);
+		rc = store_add_rule_setting(s->store, s->run_id, &rs);
+	}
+	return rc;
+}
+
+static bool rule_applicable(const char *rule, void *ctx)
+{
+	const struct scan *s = ctx;
+	char family[32];
+	size_t n = strcspn(rule, ".");
+
+	if (n >= sizeof(family))
+		return false;
+	memcpy(family, rule, n);
+	family[n] = '\0';
+	/* the scan itself (parse errors, waivers) is always there to look at */
+	return strcmp(family, "assay") == 0 || scan_family_applicable(s, family);
+}
+
+static bool rule_disabled(const char *rule, void *ctx)
+{
+	const struct scan *s = ctx;
+	const struct config_rule_setting *cs = config_setting(s->req->config, rule);
+
+	return cs && !cs->enabled;
+}
+
+static int record_compliance(struct scan *s)
+{
+	const struct config *c = s->req->config;
+	struct store_run_context ctx = {
+		.config_path = c ? c->path : NULL,
+		.baseline = s->req->baseline_name,
+		.organisation = c ? c->organisation : NULL,
+		.project = c ? c->project : NULL,
+	};
+	struct control_facts facts = {rule_applicable, rule_disabled, s};
+	int rc = store_run_set_context(s->store, s->run_id, &ctx);
+
+	if (rc == 0)
+		rc = record_waivers(s);
+	if (rc == 0)
+		rc = record_rule_settings(s);
+	if (rc == 0)
+		rc = controls_record(s->store, s->run_id, s->req->profiles, s->req->n_profiles, &facts);
+	return rc;
 }
 
 int scan_run(struct store *st, const struct scan_request *req, int64_t *run_id, int *exit_code, char *err,
@@ -524,7 +784,11 @@ int scan_run(struct store *st, const struct scan_request *req, int64_t *run_id, 
 	int rc = 0;
 
 	*exit_code = 3;
-	rc = secrets_engine_new(&s.secrets, err, errlen);
+	if (req->config)
+		config_date_waivers(req->config, (long)(now_utc() / 86400));
+	rc = req->config ? secrets_engine_new_with(&s.secrets, req->config->secret_rules, req->config->n_secret_rules,
+						   err, errlen)
+			 : secrets_engine_new(&s.secrets, err, errlen);
 	if (rc < 0)
 		goto out;
 	rc = store_run_begin(st, req->command, severity_name(req->fail_on), &s.run_id);
@@ -544,6 +808,7 @@ int scan_run(struct store *st, const struct scan_request *req, int64_t *run_id, 
 	for (size_t i = 0; i < ARRAY_LEN(scanners); i++)
 		if (scanners[i]->end)
 			scanners[i]->end(&s, states[i]);
+	report_expired_waivers(&s, opened ? &targets[0] : NULL);
 	record_inputs(&s, targets, opened);
 	if (rc == -EINTR || scan_cancelled) {
 		snprintf(err, errlen, "scan interrupted; run %lld marked failed", (long long)s.run_id);
@@ -552,7 +817,8 @@ int scan_run(struct store *st, const struct scan_request *req, int64_t *run_id, 
 		goto out;
 	}
 	if (!s.write_error)
-		s.write_error = scan_verdict(&s, exit_code);
+		s.write_error = record_compliance(&s);
+	*exit_code = s.failing ? 1 : 0;
 	if (s.write_error) {
 		snprintf(err, errlen, "cannot write run %lld to the store (%s); run marked failed",
 			 (long long)s.run_id, strerror(-s.write_error));
@@ -571,5 +837,9 @@ out:
 		target_close(&targets[i]);
 	free(targets);
 	secrets_engine_free(s.secrets);
+	if (s.bare_ignores) {
+		hashmap_free(s.bare_ignores, NULL);
+		free(s.bare_ignores);
+	}
 	return rc;
 }

@@ -20,6 +20,9 @@ struct store;
 struct repo;
 struct scan;
 struct git_history;
+struct config;
+struct profile;
+struct hashmap;
 
 /* One input named on the command line. */
 struct scan_target {
@@ -78,7 +81,16 @@ struct scan_request {
 	bool quiet;
 	bool history;           /* --history: every commit reachable from all refs */
 	const char *diff_range; /* --diff BASE or BASE..TIP: only what those commits added */
+	struct config *config;  /* .assay.yml, or NULL */
+	struct profile *const *profiles; /* the profiles whose controls the run judges */
+	size_t n_profiles;
+	/* --baseline: the fingerprints findings are compared with, and what
+	 * they came from ("run 12", "file base.json"); NULL without one. */
+	const struct hashmap *baseline;
+	const char *baseline_name;
 };
+
+#define SCAN_MAX_FAMILIES 16
 
 struct scan {
 	struct store *store;
@@ -86,12 +98,30 @@ struct scan {
 	const struct scan_request *req;
 	struct scan_target *target; /* the one being walked */
 	unsigned findings;
+	unsigned failing; /* findings that count toward --fail-on */
 	int write_error; /* first failure to write to the store */
 	struct secrets_engine *secrets;
+	/* The file a scanner is reading, so that scan_emit can honour an
+	 * inline assay:ignore comment on a finding's line. */
+	const char *source_path, *source_data;
+	size_t source_len;
+	/* Rule families whose rules had something to look at (control status). */
+	const char *applicable[SCAN_MAX_FAMILIES];
+	size_t n_applicable;
+	struct hashmap *bare_ignores; /* path:line of ignores without a reason, reported once */
 };
 
-/* Sets target, fingerprint, and writes the finding. */
+/* Applies the configuration (rules off, severity overrides, excluded
+ * paths), sets target and fingerprint, applies inline ignores, waivers and
+ * the baseline, and writes the finding. */
 void scan_emit(struct scan *s, struct finding *f);
+/* The file whose findings are being emitted, for inline ignores; NULL
+ * clears it. The data must stay alive until it is cleared. */
+void scan_set_source(struct scan *s, const char *path, const char *data, size_t len);
+/* Rules of `family` ("k8s", "secret") had an input of their kind to look
+ * at, so their controls are assessed rather than not applicable. */
+void scan_mark_applicable(struct scan *s, const char *family);
+bool scan_family_applicable(const struct scan *s, const char *family);
 /* An assay.parse-error finding for a file (line/column 0 when unknown),
  * also said on stderr unless --quiet. */
 void scan_parse_error(struct scan *s, const char *path, unsigned line, unsigned column, const char *fmt, ...)
