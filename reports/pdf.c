@@ -374,8 +374,8 @@ static int summary_profile(const struct store_profile *p, void *ctx)
 	name = xasprintf("%s\n%s%s%s", p->title ? p->title : p->id, p->id, p->version ? " " : "",
 			 p->version ? p->version : "");
 	if (assessed)
-		score = xasprintf("%u%%\n%u of %u assessed controls pass", (s.pass * 100 + assessed / 2) / assessed,
-				  s.pass, assessed);
+		score = xasprintf("%u%%\n%u of %u assessed pass", (s.pass * 100 + assessed / 2) / assessed, s.pass,
+				  assessed);
 	else
 		score = xasprintf("no score\nno control was assessed");
 	snprintf(n[0], sizeof(n[0]), "%u", s.pass);
@@ -485,7 +485,7 @@ static void trend_chart(struct report *R)
 {
 	struct pdf_doc *d = R->d;
 	struct trend_ctx t = {.run = R->run.id};
-	const float axis_w = 34, height = 130, label_h = 24;
+	const float axis_w = 34, height = 105, label_h = 24;
 	float top, slot, bar_w, plot_w = PDF_CONTENT_WIDTH - axis_w;
 	unsigned max = 0;
 	char num[48];
@@ -679,6 +679,7 @@ static void render_summary(struct report *R)
 	severity_chart(R);
 	pdf_heading(d, 2, "Trend");
 	trend_chart(R);
+	pdf_need(d, 130); /* the five issues stay together */
 	pdf_heading(d, 2, "Most serious issues");
 	top_issues(R);
 }
@@ -695,7 +696,7 @@ static int matrix_control(const struct store_control *c, void *ctx)
 	struct matrix_ctx *m = ctx;
 	const struct status_style *st = status_style(c->status);
 	char n[48];
-	char *evidence, *title;
+	char *evidence, *id;
 	struct pdf_cell cells[5];
 
 	snprintf(n, sizeof(n), c->waived ? "%u\n+%u waived" : "%u", c->findings, c->waived);
@@ -705,16 +706,15 @@ static int matrix_control(const struct store_control *c, void *ctx)
 		evidence = xasprintf("manual control: not assessed by assay");
 	else
 		evidence = xasprintf("rules: %s", c->rules);
-	title = c->level && *c->level ? xasprintf("%s\n%s", c->title ? c->title : "", c->level)
-				      : xstrdup(c->title ? c->title : "");
-	cells[0] = (struct pdf_cell){c->id, NULL, NULL, -1};
-	cells[1] = (struct pdf_cell){title, NULL, NULL, -1};
+	id = c->level && *c->level ? xasprintf("%s\n%s", c->id, c->level) : xstrdup(c->id);
+	cells[0] = (struct pdf_cell){id, NULL, NULL, -1};
+	cells[1] = (struct pdf_cell){c->title, NULL, NULL, -1};
 	cells[2] = (struct pdf_cell){st->word, &st->fill, &st->text, PDF_BOLD};
 	cells[3] = (struct pdf_cell){n, NULL, NULL, -1};
 	cells[4] = (struct pdf_cell){evidence, NULL, NULL, -1};
 	pdf_table_row(m->R->d, cells);
 	free(evidence);
-	free(title);
+	free(id);
 	m->n++;
 	return pdf_doc_failed(m->R->d);
 }
@@ -722,11 +722,13 @@ static int matrix_control(const struct store_control *c, void *ctx)
 static int matrix_profile(const struct store_profile *p, void *ctx)
 {
 	static const struct pdf_column cols[] = {
-		{"Control", 52, PDF_BOLD, PDF_ALIGN_LEFT, false},
-		{"Title", 128, PDF_REGULAR, PDF_ALIGN_LEFT, false},
-		{"Status", 80, PDF_BOLD, PDF_ALIGN_CENTER, false},
-		{"Findings", 52, PDF_REGULAR, PDF_ALIGN_RIGHT, false},
-		{"Evidence", PDF_CONTENT_WIDTH - 312, PDF_REGULAR, PDF_ALIGN_LEFT, false},
+		/* Wide enough for ids such as ASSAY-K8S-RESILIENCE on one line,
+		 * so that a search for a control id finds it. */
+		{"Control", 120, PDF_BOLD, PDF_ALIGN_LEFT, false},
+		{"Title", 116, PDF_REGULAR, PDF_ALIGN_LEFT, false},
+		{"Status", 72, PDF_BOLD, PDF_ALIGN_CENTER, false},
+		{"Findings", 46, PDF_REGULAR, PDF_ALIGN_RIGHT, false},
+		{"Evidence", PDF_CONTENT_WIDTH - 354, PDF_REGULAR, PDF_ALIGN_LEFT, false},
 	};
 	struct matrix_ctx *outer = ctx, m = {outer->R, 0};
 	struct pdf_doc *d = outer->R->d;
@@ -742,7 +744,7 @@ static int matrix_profile(const struct store_profile *p, void *ctx)
 		free(s);
 	}
 	pdf_set_continued(d, caption);
-	pdf_table_begin(d, cols, 5, 8, true);
+	pdf_table_begin(d, cols, 5, 7.5f, true);
 	rc = store_foreach_control(outer->R->st, outer->R->run.id, p->id, matrix_control, &m);
 	pdf_table_end(d);
 	pdf_set_continued(d, NULL);

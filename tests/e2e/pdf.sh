@@ -71,8 +71,12 @@ expect_eq "the planted secret appears nowhere in the PDF (text, raw, decoded str
 if grep -qF "café/设定/файл.yaml" "$tmp/scan.txt"; then ok "a UTF-8 path renders"; else
 	not_ok "UTF-8 path" "$(grep -n 'yaml' "$tmp/scan.txt" | head -3)"; fi
 expect_eq "nothing drawn off the page (scan)" "" "$(off_page "$tmp/scan.pdf")"
-if grep -q "No profile was selected for this run" "$tmp/scan.txt"; then ok "no profile: said so"; else
-	not_ok "no profile" "the sentence is missing"; fi
+missing=""
+for c in $(sqlite3 "$db" "select distinct control from control_results where run_id = 1"); do
+	grep -qF -- "$c" "$tmp/scan.txt" || missing="$missing $c"
+done
+if [ "$(sqlite3 "$db" "select count(*) from control_results where run_id = 1")" -gt 0 ] && [ -z "$missing" ]; then
+	ok "every control of the scan's profiles is in the PDF"; else not_ok "scan controls" "missing:$missing"; fi
 if grep -q "first complete run in this store" "$tmp/scan.txt"; then ok "first run: no changes to show, said so"; else
 	not_ok "first run" "the sentence is missing"; fi
 missing=""
@@ -144,6 +148,17 @@ if qpdf --check "$tmp/failed.pdf" >/dev/null 2>&1 && pdftotext "$tmp/failed.pdf"
 	ok "a failed run renders, and says it is not complete"; else not_ok "failed run" "no valid PDF or no warning"; fi
 "$ASSAY" report --db "$db" --run "$run" --format pdf >"$tmp/stdout.pdf" 2>/dev/null
 check "--format pdf on standard output" qpdf --check "$tmp/stdout.pdf"
+
+# ---- a run without profiles, controls or waivers: sections say so ----
+bare=$("$fixture" "$db" 3 200 bare)
+"$ASSAY" report --db "$db" --run "$bare" -o "$tmp/bare.pdf" 2>/dev/null
+pdftotext "$tmp/bare.pdf" "$tmp/bare.txt" 2>/dev/null
+missing=""
+for s in "No profile was selected for this run" "there is no control matrix" "No waiver from a configuration" \
+	"None: every rule ran"; do
+	grep -qF -- "$s" "$tmp/bare.txt" || missing="$missing '$s'"
+done
+expect_eq "empty sections render gracefully" "" "$missing"
 
 # ---- fonts missing or broken: one line naming the file, exit 3, no file ----
 mkdir -p "$tmp/nofonts" "$tmp/badfonts"

@@ -1,5 +1,5 @@
 /*
- * pdf_fixture DB COUNT [FIRST] [failed]: a test and benchmark tool that
+ * pdf_fixture DB COUNT [FIRST] [failed] [bare]: a test and benchmark tool that
  * writes one run through the store API, as a scan would, with what the
  * PDF report shows and a scan does not fill yet: organisation and
  * project, profiles with controls in every status, waivers in every
@@ -7,8 +7,9 @@
  * (numbered from FIRST, default 0, so that two runs overlap by
  * fingerprint) cycling through the registry's rules: some waived, some
  * from history, some from image layers, some with UTF-8 or very long
- * paths. "failed" leaves the run failed instead of complete. Prints the
- * run id. Evidence is synthetic and already redacted; no secret is ever
+ * paths. "failed" leaves the run failed instead of complete; "bare"
+ * writes no profile, control, waiver or rule setting (a run from before
+ * profiles existed). Prints the run id. Evidence is synthetic and already redacted; no secret is ever
  * written.
  */
 #include <inttypes.h>
@@ -163,17 +164,20 @@ int main(int argc, char **argv)
 	char err[512];
 	int64_t run = 0;
 	unsigned count, first = 0;
-	bool failed = false;
+	bool failed = false, bare = false;
 	int rc;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: pdf_fixture DB COUNT [FIRST] [failed]\n");
+		fprintf(stderr, "usage: pdf_fixture DB COUNT [FIRST] [failed] [bare]\n");
 		return 2;
 	}
 	count = (unsigned)strtoul(argv[2], NULL, 10);
 	if (argc > 3)
 		first = (unsigned)strtoul(argv[3], NULL, 10);
-	failed = argc > 4 && strcmp(argv[4], "failed") == 0;
+	for (int i = 4; i < argc; i++) {
+		failed = failed || strcmp(argv[i], "failed") == 0;
+		bare = bare || strcmp(argv[i], "bare") == 0;
+	}
 	rc = store_open(argv[1], &st, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "pdf_fixture: %s\n", err);
@@ -183,7 +187,7 @@ int main(int argc, char **argv)
 	if (rc)
 		return fail("run begin", rc);
 	rc = store_add_input(st, run, &in);
-	if (!rc)
+	if (!rc && !bare)
 		rc = add_compliance(st, run);
 	if (!rc)
 		rc = add_findings(st, run, first, count);
