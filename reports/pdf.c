@@ -95,6 +95,26 @@ struct report {
 	int rc;              /* first store error met inside a callback */
 };
 
+/* A built-in rule's metadata. Rules a configuration adds (custom secret
+ * rules) are known to the scan that wrote the run but not to a later
+ * `assay report`, so the report never uses them: the same run renders the
+ * same way either way. */
+static const struct rule *builtin_rule(const char *id)
+{
+	const struct rule *r = registry_find(id);
+
+	for (size_t i = 0; r && i < registry_builtin_count(); i++)
+		if (registry_at(i) == r)
+			return r;
+	return NULL;
+}
+
+static const char *unknown_rule_title(const char *id)
+{
+	return str_starts_with(id, "secret.custom-") ? "a secret rule defined in the run's configuration"
+						     : "a rule this version of assay does not know";
+}
+
 /* Keeps the first store error; a PDF that silently lacks rows would be
  * worse than none. */
 static void note_error(struct report *R, int rc)
@@ -291,7 +311,7 @@ static void render_cover(struct report *R)
 	free(s);
 	s = xasprintf("%zu rules, version %s: the rules ship with the tool and have no version of their own, so the "
 		      "tool version identifies them",
-		      registry_count(), r->tool_version ? r->tool_version : ASSAY_VERSION);
+		      registry_builtin_count(), r->tool_version ? r->tool_version : ASSAY_VERSION);
 	kv_row(d, "Rule pack", s, -1);
 	free(s);
 	buf_init(&b);
@@ -610,8 +630,9 @@ static void top_issues(struct report *R)
 	}
 	pdf_table_begin(R->d, cols, 4, 8, true);
 	for (size_t i = 0; i < c.n; i++) {
-		const struct rule *rule = registry_find(c.items[i].rule);
-		char *what = xasprintf("%s — %s", rule ? rule->title : c.items[i].rule, c.items[i].example);
+		const struct rule *rule = builtin_rule(c.items[i].rule);
+		char *what = xasprintf("%s — %s", rule ? rule->title : unknown_rule_title(c.items[i].rule),
+				       c.items[i].example);
 		char n[16];
 		struct pdf_cell cells[4] = {
 			{sev_word[c.items[i].sev], &sev_fill[c.items[i].sev], sev_text[c.items[i].sev], -1},
@@ -801,9 +822,9 @@ static void finding_group(struct findings_ctx *c, const struct finding *f, float
 {
 	struct pdf_doc *d = c->R->d;
 	enum severity sev = clamp_sev(f->severity);
-	const struct rule *rule = registry_find(f->rule);
+	const struct rule *rule = builtin_rule(f->rule);
 	bool new_sev = c->sev != (int)sev;
-	char *title = xasprintf("%s — %s", f->rule, rule ? rule->title : "rule not in this assay's registry");
+	char *title = xasprintf("%s — %s", f->rule, rule ? rule->title : unknown_rule_title(f->rule));
 	char *remedy = rule && rule->remediation ? xasprintf("Remediation: %s", rule->remediation) : NULL;
 	float need = block_h + 20 + pdf_text_height(d, PDF_BOLD, 10.5f, 0, title) +
 		     (remedy ? pdf_text_height(d, PDF_REGULAR, 8, 0, remedy) : 0) + (new_sev ? 36 : 0);
@@ -1217,7 +1238,7 @@ static void appendix_rules(struct report *R)
 	s = xasprintf("The rule pack holds %zu rules, which ship with assay %s (they have no version of their own). "
 		      "Each rule has an id (family.slug), a default severity, a description and a remediation; "
 		      "\"assay explain RULE\" prints one, and docs/rules.md lists them all.",
-		      registry_count(), R->run.tool_version ? R->run.tool_version : ASSAY_VERSION);
+		      registry_builtin_count(), R->run.tool_version ? R->run.tool_version : ASSAY_VERSION);
 	pdf_text(R->d, PDF_REGULAR, 9, &black, 0, s);
 	free(s);
 	pdf_heading(R->d, 3, "Rules switched off or re-rated");
@@ -1242,7 +1263,7 @@ static void appendix_rules(struct report *R)
 	pdf_heading(R->d, 3, "Rules in the rule pack");
 	pdf_set_continued(R->d, "Appendix — rules in the rule pack (continued)");
 	pdf_table_begin(R->d, rule_cols, 4, 7, true);
-	for (size_t i = 0; i < registry_count() && !pdf_doc_failed(R->d); i++) {
+	for (size_t i = 0; i < registry_builtin_count() && !pdf_doc_failed(R->d); i++) {
 		const struct rule *r = registry_at(i);
 		const struct store_rule_setting *st = find_setting(&set, r->id);
 		enum severity sev = clamp_sev(r->severity);

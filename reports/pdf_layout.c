@@ -451,7 +451,7 @@ float pdf_text_width(struct pdf_doc *d, enum pdf_font font, float size, const ch
  * at their separators before they are cut anywhere. */
 static bool break_after(uint32_t cp)
 {
-	return cp == ' ' || cp == '/' || cp == '-' || cp == '_' || cp == '.' || cp == ',' || cp == ':' ||
+	return cp == '/' || cp == '-' || cp == '_' || cp == '.' || cp == ',' || cp == ':' ||
 	       cp == ';' || cp == '=' || cp == '&' || cp == '?' || cp == '|' || cp == '\\' || cp == ')' ||
 	       cp == ']' || cp == '}' || cp == '@';
 }
@@ -484,13 +484,33 @@ static void make_room_for_ellipsis(struct pdf_doc *d, enum pdf_font font, float 
 	}
 }
 
-/* Wraps text to `width` points: at spaces or separators when the line has
- * one, else inside the token, so that no line is wider than `width`. */
+/* Where a line may end: after a space, or after a separator inside a
+ * token; pos is the byte after it, width the line's width up to there. */
+struct break_at {
+	size_t pos;
+	float width;
+};
+
+/* The line now starts at `start`, whose width on the old line was `w`. */
+static void rebase(struct break_at *b, size_t start, float w)
+{
+	if (b->pos > start) {
+		b->width -= w;
+	} else {
+		b->pos = start;
+		b->width = 0;
+	}
+}
+
+/* Wraps text to `width` points: at a space when the line has one, else at
+ * a separator inside the token (paths, URLs, digests), else inside the
+ * token, so that no line is ever wider than `width`. */
 static void wrap(struct pdf_doc *d, enum pdf_font font, float size, const char *text, float width, struct wrapped *w)
 {
-	size_t start = 0, brk = 0, i = 0;
-	float line_w = 0, brk_w = 0;
-	uint32_t cp;
+	struct break_at space = {0, 0}, sep = {0, 0};
+	size_t start = 0, i = 0;
+	float line_w = 0;
+	uint32_t cp, prev = ' ';
 
 	memset(w, 0, sizeof(*w));
 	w->text = clean_text(text, true);
@@ -504,37 +524,41 @@ static void wrap(struct pdf_doc *d, enum pdf_font font, float size, const char *
 		}
 		if (cp == '\n') {
 			add_line(w, start, i);
-			start = brk = i + len;
-			line_w = brk_w = 0;
+			start = i + len;
+			space = sep = (struct break_at){start, 0};
+			line_w = 0;
 			i += len;
+			prev = ' ';
 			continue;
 		}
 		if (cp == ' ' && i == start) { /* no leading spaces on a continued line */
-			start = brk = i + len;
+			start = i + len;
+			space = sep = (struct break_at){start, 0};
 			i += len;
 			continue;
 		}
 		cw = cp_width(d, font, cp, size);
 		if (line_w + cw > width && i > start) {
-			if (brk > start) {
-				add_line(w, start, brk);
-				line_w -= brk_w;
-				start = brk;
-			} else {
-				add_line(w, start, i);
-				start = i;
-				line_w = 0;
-			}
-			brk = start;
-			brk_w = 0;
+			const struct break_at *b = space.pos > start ? &space : sep.pos > start ? &sep : NULL;
+			size_t at = b ? b->pos : i;
+			float at_w = b ? b->width : line_w;
+
+			add_line(w, start, at);
+			start = at;
+			line_w -= at_w;
+			rebase(&space, start, at_w);
+			rebase(&sep, start, at_w);
 			continue; /* the same character again, on the new line */
 		}
 		line_w += cw;
 		i += len;
-		if (break_after(cp)) {
-			brk = i;
-			brk_w = line_w;
+		if (cp == ' ') {
+			space = (struct break_at){i, line_w};
+		} else if (break_after(cp) && prev != ' ') {
+			/* Not after a separator that starts a word (".env"). */
+			sep = (struct break_at){i, line_w};
 		}
+		prev = cp;
 	}
 	if (!w->cut && (i > start || w->n == 0))
 		add_line(w, start, i);
