@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "controls.h"
 #include "registry.h"
 #include "report.h"
 #include "store.h"
@@ -27,6 +28,8 @@ struct text_ctx {
 	const char *last_rule;
 	char *last_rule_buf;
 	unsigned shown;
+	struct store *st;
+	int64_t run;
 };
 
 static const char *color(const struct text_ctx *t, const char *code)
@@ -84,7 +87,9 @@ static int print_finding(const struct finding *f, void *ctx)
 		fprintf(t->out, " %s(commit %.12s, %s, %s)%s", color(t, DIM), f->commit, f->author ? f->author : "?",
 			f->date ? f->date : "?", color(t, RESET));
 	if (f->waived)
-		fprintf(t->out, " (waived)");
+		fprintf(t->out, " (waived%s%s)", f->waiver ? ": " : "", f->waiver ? f->waiver : "");
+	if (f->baseline && strcmp(f->baseline, "unchanged") == 0)
+		fprintf(t->out, " %s(in the baseline)%s", color(t, DIM), color(t, RESET));
 	fprintf(t->out, "\n");
 	t->shown++;
 	return 0;
@@ -110,6 +115,58 @@ static int print_notice(const struct store_notice *n, void *ctx)
 	if (!t->shown++)
 		fprintf(t->out, "\nnotices:\n");
 	fprintf(t->out, "  %s: %s%s%s\n", n->level, n->path ? n->path : "", n->path ? ": " : "", n->message);
+	return 0;
+}
+
+/* ---- controls ---- */
+
+struct control_line {
+	struct text_ctx *t;
+	unsigned failing;
+};
+
+static int print_failing_control(const struct store_control *c, void *ctx)
+{
+	struct control_line *cl = ctx;
+
+	if (strcmp(c->status, "fail") != 0)
+		return 0;
+	fprintf(cl->t->out, "%s%s", cl->failing++ ? ", " : "    failing: ", c->id);
+	return 0;
+}
+
+static int print_profile(const struct profile_summary *sum, void *ctx)
+{
+	struct text_ctx *t = ctx;
+	struct control_line cl = {t, 0};
+	int rc;
+
+	if (!t->shown++)
+		fprintf(t->out, "\ncontrols:\n");
+	fprintf(t->out, "  %-15s ", sum->profile->id);
+	if (sum->score < 0)
+		fprintf(t->out, "no score (nothing assessed)");
+	else
+		fprintf(t->out, "%s%.1f%%%s (%u of %u assessed pass)", color(t, BOLD), sum->score * 100, color(t, RESET),
+			sum->counts[CONTROL_PASS], sum->assessed);
+	fprintf(t->out, " · %u fail, %u waived, %u not applicable, %u not assessed\n", sum->counts[CONTROL_FAIL],
+		sum->counts[CONTROL_WAIVED], sum->counts[CONTROL_NOT_APPLICABLE], sum->counts[CONTROL_NOT_ASSESSED]);
+	rc = store_foreach_control(t->st, t->run, sum->profile->id, print_failing_control, &cl);
+	if (cl.failing)
+		fprintf(t->out, "\n");
+	return rc;
+}
+
+static int print_waiver(const struct store_waiver *w, void *ctx)
+{
+	struct text_ctx *t = ctx;
+
+	if (strcmp(w->state, "active") == 0)
+		return 0;
+	if (!t->shown++)
+		fprintf(t->out, "\nwaivers:\n");
+	fprintf(t->out, "  %s %s (owner %s) %s %s: %s\n", w->state, w->rule, w->owner,
+		strcmp(w->state, "expired") == 0 ? "expired on" : "expires", w->expires, w->source ? w->source : "");
 	return 0;
 }
 
@@ -155,6 +212,14 @@ int report_text(struct store *st, int64_t run, FILE *out, const struct report_op
 	t.shown = 0;
 	if (rc == 0)
 		rc = store_foreach_notice(st, run, print_notice, &t);
+	t.shown = 0;
+	t.st = st;
+	t.run = run;
+	if (rc == 0)
+		rc = controls_foreach_summary(st, run, print_profile, &t);
+	t.shown = 0;
+	if (rc == 0)
+		rc = store_foreach_waiver(st, run, print_waiver, &t);
 	if (rc == 0)
 		print_summary(&t, &r);
 	free(t.last_rule_buf);

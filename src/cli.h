@@ -63,5 +63,7 @@ int cmd_rules(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_profiles(int argc, char **argv);
+int cmd_controls(int argc, char **argv);
 
 #endif

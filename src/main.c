@@ -23,7 +23,14 @@ const struct command commands[] = {
 	 "      --diff BASE[..TIP]  only what the commits after BASE (up to TIP, default HEAD)\n"
 	 "                        added: for pull requests\n"
 	 "      --fail-on SEV     exit 1 when an unwaived finding is at or above SEV\n"
-	 "                        (info, low, medium, high, critical, none; default high)\n"
+	 "                        (info, low, medium, high, critical, none; default high,\n"
+	 "                        or fail-on in the configuration)\n"
+	 "      --profile LIST    judge the controls of these profiles, comma-separated: built-in\n"
+	 "                        ids ('assay profiles') or profile files (default: the\n"
+	 "                        configuration's profiles, else every built-in profile)\n"
+	 "      --config FILE     the configuration (default: .assay.yml at the first target)\n"
+	 "      --baseline B      previous, a run id, or an assay JSON report: findings already\n"
+	 "                        in it are 'unchanged' and do not count toward --fail-on\n"
 	 "      --db FILE         the store (default $ASSAY_DB, else .assay/assay.db)\n"
 	 "      --no-color        no colour in the text report (also NO_COLOR=1)\n"
 	 "  -q, --quiet           print nothing on standard output; warnings only on errors"},
@@ -53,6 +60,13 @@ const struct command commands[] = {
 	 "                        patterns, id<TAB>regex)"},
 	{"explain", cmd_explain, "explain RULE-ID",
 	 "Print one rule: what it finds, why it matters, how to fix it, references."},
+	{"profiles", cmd_profiles, "profiles [--format text|json]",
+	 "List the built-in compliance profiles: id, framework, version, controls.\n"
+	 "  -f, --format FORMAT   text (default) or json"},
+	{"controls", cmd_controls, "controls PROFILE [--format text|json]",
+	 "List a profile's controls with the rules that evidence them. PROFILE is a built-in id\n"
+	 "or a profile file (checked as a scan checks it).\n"
+	 "  -f, --format FORMAT   text (default) or json"},
 	{"version", cmd_version, "version", "Print assay's version."},
 	{"help", cmd_help, "help [COMMAND]", "Print help for assay or one command."},
 	{NULL, NULL, NULL, NULL},

@@ -7,6 +7,7 @@
 #include "profile.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,40 @@ static void check_rule_id(struct yaml_check *c, const struct yaml_node *n)
 	free(ids);
 }
 
+static bool control_has_rule(const struct profile_control *ctl, const char *id)
+{
+	for (size_t i = 0; i < ctl->n_rules; i++)
+		if (strcmp(ctl->rules[i], id) == 0)
+			return true;
+	return false;
+}
+
+static void add_rule(struct profile_control *ctl, const char *id)
+{
+	ctl->rules = xrealloc(ctl->rules, (ctl->n_rules + 1) * sizeof(*ctl->rules));
+	ctl->rules[ctl->n_rules++] = xstrdup(id);
+}
+
+/* "family.prefix*" stands for every rule whose id starts so, those the
+ * configuration adds included (secret.custom-*): a built-in profile can
+ * count rules that a project defines. Matching none is not an error. */
+static void add_rule_pattern(struct yaml_check *c, const struct yaml_node *item, struct profile_control *ctl)
+{
+	const char *pat = yaml_scalar_str(item), *dot = strchr(pat, '.');
+	size_t len = strlen(pat);
+
+	if (!dot || dot == pat || pat[len - 1] != '*' || strchr(pat, '*') != pat + len - 1) {
+		yaml_check_error(c, item, "a rule pattern is family.prefix* (one '*', at the end), not '%s'", pat);
+		return;
+	}
+	for (size_t i = 0; i < registry_count(); i++) {
+		const char *id = registry_at(i)->id;
+
+		if (strncmp(id, pat, len - 1) == 0 && !control_has_rule(ctl, id))
+			add_rule(ctl, id);
+	}
+}
+
 static void parse_rules(struct yaml_check *c, const struct yaml_node *map, struct profile_control *ctl)
 {
 	const struct yaml_pair *p = yaml_map_find(map, "rules");
@@ -66,16 +101,19 @@ static void parse_rules(struct yaml_check *c, const struct yaml_node *map, struc
 	list = yaml_check_str_list(c, map, "rules", true);
 	if (!list)
 		return;
-	ctl->n_rules = yaml_list_len(list);
-	ctl->rules = xcalloc(ctl->n_rules, sizeof(*ctl->rules));
-	for (size_t i = 0; i < ctl->n_rules && !c->failed; i++) {
+	for (size_t i = 0; i < yaml_list_len(list) && !c->failed; i++) {
 		const struct yaml_node *item = yaml_list_at(list, i);
+		const char *id = yaml_scalar_str(item);
 
+		if (strchr(id, '*')) {
+			add_rule_pattern(c, item, ctl);
+			continue;
+		}
 		check_rule_id(c, item);
-		for (size_t j = 0; j < i && !c->failed; j++)
-			if (strcmp(ctl->rules[j], yaml_scalar_str(item)) == 0)
-				yaml_check_error(c, item, "rule '%s' is listed twice", ctl->rules[j]);
-		ctl->rules[i] = xstrdup(yaml_scalar_str(item));
+		if (!c->failed && control_has_rule(ctl, id))
+			yaml_check_error(c, item, "rule '%s' is listed twice", id);
+		if (!c->failed)
+			add_rule(ctl, id);
 	}
 }
 

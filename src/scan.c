@@ -654,6 +654,17 @@ static void record_inputs(struct scan *s, struct scan_target *targets, size_t n)
 
 /* ---- what the configuration and profiles add to the run ---- */
 
+/* A path as given, relative to the target when it lies inside it
+ * ("repo/.assay.yml" in target "repo" is ".assay.yml"). */
+static const char *path_in_target(const char *path, const char *target)
+{
+	size_t n = strlen(target);
+
+	if (n && strcmp(target, ".") != 0 && strncmp(path, target, n) == 0 && path[n] == '/')
+		return path + n + 1;
+	return path;
+}
+
 /* An expired waiver suppresses nothing any more, and says so. */
 static void report_expired_waivers(struct scan *s, const struct scan_target *first)
 {
@@ -673,7 +684,7 @@ static void report_expired_waivers(struct scan *s, const struct scan_target *fir
 		f.rule = RULE_WAIVER_EXPIRED;
 		f.severity = SEV_LOW;
 		f.target = first ? first->locator : "";
-		f.path = c->path;
+		f.path = path_in_target(c->path, f.target);
 		f.line = w->line;
 		f.message = msg;
 		f.identity = identity;
