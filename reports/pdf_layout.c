@@ -2,10 +2,11 @@
  * Page layout for the PDF report over libharu (see pdf_layout.h). Text is
  * cleaned to what libharu's UTF-8 encoder and DejaVu handle (valid UTF-8 in
  * the Basic Multilingual Plane), measured glyph by glyph and wrapped by
- * hand, because libharu's own measuring is byte-oriented. Pages are kept
- * as handles only, so that the footers' "page N of M" can be written once
- * M is known; libharu holds each page's content until the document is
- * saved.
+ * hand, because libharu's own measuring is byte-oriented. libharu holds
+ * every page until the document is saved, so each page is compressed as
+ * soon as it is finished (seal_page), and "of M" in "page N of M", which
+ * is only known at the end, lives in one content stream that every page
+ * shares.
  */
 #include "pdf_layout.h"
 
@@ -78,8 +79,7 @@ struct pdf_doc {
 	char *font_paths[PDF_FONT_COUNT];
 	int16_t *widths[PDF_FONT_COUNT]; /* per BMP code point, 1/1000 em; -1 not yet asked */
 	HPDF_Page page;
-	HPDF_Page *pages;
-	size_t n_pages, cap_pages;
+	size_t n_pages;
 	float y;    /* the cursor: top of what comes next */
 	bool fresh; /* nothing but the page furniture drawn yet */
 	char *header, *footer, *continued;
@@ -758,7 +758,6 @@ void pdf_doc_free(struct pdf_doc *d)
 	}
 	for (size_t i = 0; i < d->n_cols; i++)
 		free((char *)d->cols[i].title);
-	free(d->pages);
 	free(d->header);
 	free(d->footer);
 	free(d->continued);
@@ -1061,11 +1060,7 @@ void pdf_new_page(struct pdf_doc *d)
 		return;
 	}
 	d->regular_name = name;
-	if (d->n_pages == d->cap_pages) {
-		d->cap_pages = d->cap_pages ? d->cap_pages * 2 : 64;
-		d->pages = xrealloc(d->pages, d->cap_pages * sizeof(*d->pages));
-	}
-	d->pages[d->n_pages++] = d->page;
+	d->n_pages++;
 	if (d->n_pages > 1 && *d->header) {
 		text_line_abs(d, LEFT, PDF_PAGE_HEIGHT - 26, PDF_REGULAR, 7.5f, &grey, PDF_CONTENT_WIDTH,
 			      PDF_ALIGN_LEFT, d->header);

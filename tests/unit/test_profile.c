@@ -177,7 +177,7 @@ static void put_counts(struct hashmap *m, const char *rule, unsigned unwaived, u
 
 	rc->unwaived = unwaived;
 	rc->waived = waived;
-	hashmap_put(m, rule, rc);
+	free(hashmap_put(m, rule, rc)); /* a replaced count is freed */
 }
 
 static void test_control_status(void **state)
