@@ -992,13 +992,13 @@ static int count_waiver(const struct store_waiver *w, void *ctx)
 static void render_waivers(struct report *R)
 {
 	static const struct pdf_column cols[] = {
-		{"State", 56, PDF_BOLD, PDF_ALIGN_CENTER, false},
-		{"Rule", 90, PDF_REGULAR, PDF_ALIGN_LEFT, false},
-		{"Scope", 88, PDF_REGULAR, PDF_ALIGN_LEFT, false},
-		{"Owner", 70, PDF_REGULAR, PDF_ALIGN_LEFT, false},
-		{"Reason and source", 94, PDF_REGULAR, PDF_ALIGN_LEFT, false},
+		{"State", 52, PDF_BOLD, PDF_ALIGN_CENTER, false},
+		{"Rule", 86, PDF_REGULAR, PDF_ALIGN_LEFT, false},
+		{"Scope", 82, PDF_REGULAR, PDF_ALIGN_LEFT, false},
+		{"Owner", 64, PDF_REGULAR, PDF_ALIGN_LEFT, false},
+		{"Reason and source", PDF_CONTENT_WIDTH - 380, PDF_REGULAR, PDF_ALIGN_LEFT, false},
 		{"Expires", 52, PDF_REGULAR, PDF_ALIGN_LEFT, false},
-		{"Matched", PDF_CONTENT_WIDTH - 450, PDF_REGULAR, PDF_ALIGN_RIGHT, false},
+		{"Matched", 44, PDF_REGULAR, PDF_ALIGN_RIGHT, false},
 	};
 	static const char *const titles[] = {"Active waivers", "Waivers expiring within 30 days",
 					     "Expired waivers (they no longer suppress findings)"};
