@@ -56,7 +56,7 @@ $(BUILD)/libassay.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/gen/profile_data.c: $(PROFILES) scripts/embed-profiles.sh
+%/gen/profile_data.c: $(PROFILES) scripts/embed-profiles.sh
 	@mkdir -p $(dir $@)
 	scripts/embed-profiles.sh $(PROFILES) > $@.tmp && mv $@.tmp $@
 
@@ -100,13 +100,16 @@ FUZZ_SECONDS ?= 60
 FUZZ_DIR     := build/fuzz-lf
 FUZZ_CFLAGS  := -std=c11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 FUZZ_ONLY    ?= $(FUZZ_SRC)
-FUZZ_OBJ     := $(LIB_SRC:%.c=$(FUZZ_DIR)/%.o)
+FUZZ_OBJ     := $(LIB_SRC:%.c=$(FUZZ_DIR)/%.o) $(FUZZ_DIR)/gen/profile_data.o
 
 # The library built once for libFuzzer, as an archive so that each target
 # links only what it uses (cli.c needs main.c's command table).
 $(FUZZ_DIR)/%.o: %.c $(wildcard src/*.h scanners/*.h checks/*.h reports/*.h) VERSION
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) $(FUZZ_CFLAGS) $(shell pkg-config --cflags $(PKGS)) -c -o $@ $<
+
+$(FUZZ_DIR)/gen/profile_data.o: $(FUZZ_DIR)/gen/profile_data.c src/profile_data.h
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
 
 $(FUZZ_DIR)/libassay.a: $(FUZZ_OBJ)
 	@rm -f $@

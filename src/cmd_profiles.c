@@ -129,13 +129,14 @@ int cmd_controls(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (json) {
-		json_t *arr = json_array();
+		json_t *arr = json_array(), *doc;
 
 		for (size_t i = 0; i < p->n_controls; i++)
 			json_array_append_new(arr, control_json(&p->controls[i]));
-		json_dumpf(json_pack("{s:s, s:s, s:s, s:o}", "id", p->id, "title", p->title, "version", p->version,
-				     "controls", arr),
-			   stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+		doc = json_pack("{s:s, s:s, s:s, s:o}", "id", p->id, "title", p->title, "version", p->version, "controls",
+				arr);
+		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		json_decref(doc);
 		putchar('\n');
 	} else {
 		printf("%s: %s %s (%s)\n\n", p->id, p->title, p->version, p->origin);

@@ -90,7 +90,11 @@ static void check_rule_named(struct yaml_check *chk, const struct config *c, con
 	const char **ids;
 	size_t count = registry_count();
 
-	if (!id || rule_known(c, id))
+	if (!id || !*id) {
+		yaml_check_error(chk, n, "expected a rule id");
+		return;
+	}
+	if (rule_known(c, id))
 		return;
 	ids = xcalloc(count + c->n_secret_rules + 1, sizeof(*ids));
 	for (size_t i = 0; i < count; i++)
@@ -385,6 +389,22 @@ static char *dir_of(const char *path)
 	return slash ? xstrndup(path, (size_t)(slash - path) + (slash == path)) : xstrdup(".");
 }
 
+/* Only blank lines and comments. */
+static bool config_is_empty(const char *data, size_t len)
+{
+	bool in_comment = false;
+
+	for (size_t i = 0; i < len; i++) {
+		if (data[i] == '\n')
+			in_comment = false;
+		else if (data[i] == '#')
+			in_comment = true;
+		else if (!in_comment && !isspace((unsigned char)data[i]))
+			return false;
+	}
+	return true;
+}
+
 int config_parse(const char *file, const char *data, size_t len, struct config **out, char *err, size_t errlen)
 {
 	struct yaml_reader *r = yaml_reader_new(data, len);
@@ -397,6 +417,11 @@ int config_parse(const char *file, const char *data, size_t len, struct config *
 	yaml_check_init(&chk, file);
 	c->path = xstrdup(file);
 	c->dir = dir_of(file);
+	if (config_is_empty(data, len)) {
+		yaml_reader_free(r);
+		*out = c;
+		return 0; /* an empty (or all-comment) file configures nothing */
+	}
 	root = yaml_check_single_mapping(&chk, r);
 	if (root)
 		parse_root(&chk, c, root);

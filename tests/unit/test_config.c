@@ -145,6 +145,19 @@ static void test_errors(void **state)
 
 /* A custom rule is named by the sections after it, and its keywords are
  * lower-cased for the engine's pre-filter. */
+/* A configuration of nothing but comments is valid and changes nothing. */
+static void test_empty_config(void **state)
+{
+	struct config *c = parse_ok("# nothing configured yet\n\n   # still nothing\n");
+
+	(void)state;
+	assert_int_equal(c->n_waivers + c->n_settings + c->n_profiles + c->n_secret_rules, 0);
+	assert_false(c->has_fail_on);
+	config_free(c);
+	c = parse_ok("");
+	config_free(c);
+}
+
 static void test_custom_secret_rule(void **state)
 {
 	struct config *c = parse_ok("secret-rules:\n"
@@ -171,6 +184,7 @@ int main(void)
 		cmocka_unit_test(test_exclude_and_settings),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_custom_secret_rule),
+		cmocka_unit_test(test_empty_config),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
