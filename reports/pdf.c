@@ -928,8 +928,8 @@ static void render_findings(struct report *R)
 	pdf_text(R->d, PDF_REGULAR, 8.5f, &grey, 0,
 		 "Every finding of the run, grouped by severity and then by rule. Locations are path:line:column "
 		 "inside the input they were found in. Evidence is shown as stored, redacted: secret values never "
-		 "appear in this report. \"First seen\" is the earliest complete run holding a finding with the "
-		 "same fingerprint (a hash of rule, input, path and matched content, not the line, so a finding "
+		 "appear in this report. \"First seen\" is the earliest complete run in the store holding a finding "
+		 "with the same fingerprint (a hash of rule, input, path and matched content, not the line, so a finding "
 		 "keeps it when lines move).");
 	rc = store_foreach_finding_first_seen(R->st, R->run.id, render_finding, &c);
 	note_error(R, rc);

@@ -21,6 +21,7 @@ static const struct {
 	{"json", ".json", REPORT_JSON},
 	{"sarif", ".sarif", REPORT_SARIF},
 	{"pdf", ".pdf", REPORT_PDF},
+	{"junit", ".xml", REPORT_JUNIT},
 };
 
 int report_format_parse(const char *name, enum report_format *out)
@@ -62,6 +63,8 @@ int report_render(struct store *st, int64_t run, enum report_format format, FILE
 		return report_json(st, run, out);
 	case REPORT_SARIF:
 		return report_sarif(st, run, out);
+	case REPORT_JUNIT:
+		return report_junit(st, run, out);
 	case REPORT_TEXT:
 		return report_text(st, run, out, opts);
 	case REPORT_PDF: {

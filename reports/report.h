@@ -18,6 +18,7 @@ enum report_format {
 	REPORT_TEXT,
 	REPORT_JSON,
 	REPORT_SARIF,
+	REPORT_JUNIT,
 	REPORT_PDF,
 };
 
@@ -25,9 +26,9 @@ struct report_opts {
 	bool color; /* ANSI colour in the text report */
 };
 
-/* "text"/"txt", "json", "sarif", "pdf". Returns 0 or -1. */
+/* "text"/"txt", "json", "sarif", "junit", "pdf". Returns 0 or -1. */
 int report_format_parse(const char *name, enum report_format *out);
-/* From a file name's extension (.txt, .json, .sarif, .pdf); -1 when it says nothing. */
+/* From a file name's extension (.txt, .json, .sarif, .xml, .pdf); -1 when it says nothing. */
 int report_format_from_path(const char *path, enum report_format *out);
 const char *report_format_name(enum report_format f);
 
@@ -41,6 +42,8 @@ int report_write_file(struct store *st, int64_t run, enum report_format format, 
 int report_text(struct store *st, int64_t run, FILE *out, const struct report_opts *opts);
 int report_json(struct store *st, int64_t run, FILE *out);
 int report_sarif(struct store *st, int64_t run, FILE *out);
+/* JUnit XML (reports/junit.c, docs/report-junit.md). */
+int report_junit(struct store *st, int64_t run, FILE *out);
 /* The PDF audit report (reports/pdf.c), written to path, or to out when
  * path is NULL; err gets a one-line reason on failure (a missing font is
  * named). report_pdf_check only looks for the fonts, so that a scan can

@@ -2,15 +2,19 @@
  * The SARIF 2.1.0 report, for GitHub code scanning and its peers: one run
  * with the driver's rules (metadata from the registry, security-severity
  * from DESIGN.md's table), results located by relative URI under
- * %SRCROOT%, partialFingerprints from assay's fingerprint, the scan's
- * invocation with its notices, and GitHub's limits respected (at most
- * SARIF_MAX_RESULTS results; the cut is said in the notifications).
+ * %SRCROOT% (an image's files by their path in the image, with the image
+ * and layer as logical locations), partialFingerprints from assay's
+ * fingerprint, baselineState when the run had a baseline, the scan's
+ * invocation with its notices, and GitHub's limits respected (one run per
+ * file; at most SARIF_MAX_RESULTS results, the cut said in the
+ * notifications; far fewer rules, tags and locations than it allows).
  */
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashmap.h"
 #include "registry.h"
 #include "report.h"
 #include "report_json.h"
@@ -20,6 +24,8 @@
 
 #define SARIF_SCHEMA "https://json.schemastore.org/sarif-2.1.0.json"
 #define SARIF_MAX_RESULTS 25000
+/* The base of the URIs of files inside an image: its root directory. */
+#define SARIF_IMAGE_ROOT "IMAGEROOT"
 
 #define jstr report_json_string
 
@@ -148,13 +154,89 @@ static char *uri_of(const char *target, const char *path)
 	return buf_steal(&b);
 }
 
-static json_t *location_of(const struct finding *f)
+/* What the report knows of the run's images: the inputs that are images,
+ * and each image's first tag, by digest. */
+struct sarif_images {
+	struct hashmap image_inputs; /* locator -> (void *)1 */
+	struct hashmap tags;         /* image digest -> tag (owned) */
+};
+
+static int see_input(const struct store_input *in, void *ctx)
+{
+	struct sarif_images *im = ctx;
+
+	if (strcmp(in->kind, "image") == 0)
+		hashmap_put(&im->image_inputs, in->locator, (void *)1);
+	return 0;
+}
+
+static int see_image(const struct store_image *img, int64_t image_id, void *ctx)
+{
+	struct sarif_images *im = ctx;
+
+	(void)image_id;
+	if (img->n_tags && !hashmap_contains(&im->tags, img->digest))
+		hashmap_put(&im->tags, img->digest, xstrdup(img->tags[0]));
+	return 0;
+}
+
+/* A finding about an image: a file in one of its layers, its config, or
+ * anything found in an input that is an image. */
+static bool is_image_finding(const struct sarif_images *im, const struct finding *f)
+{
+	return f->layer || str_starts_with(f->rule, "image.") || hashmap_contains(&im->image_inputs, f->target);
+}
+
+/* The image and, for a file in it, the layer, as logical locations:
+ * name is the digest; the fully qualified name says where the image is
+ * (its tag, else the archive) the way assay writes paths in archives. */
+static json_t *image_logical_locations(const struct sarif_images *im, const struct finding *f, const char *archive)
+{
+	json_t *locs = json_array(), *image = json_object();
+	const char *digest = f->target_digest ? f->target_digest : "unknown";
+	const char *tag = hashmap_get(&im->tags, digest);
+	char *fqn = xasprintf("%s@%s", tag ? tag : archive, digest);
+
+	json_object_set_new(image, "name", jstr(digest));
+	json_object_set_new(image, "fullyQualifiedName", jstr(fqn));
+	json_object_set_new(image, "kind", json_string("image"));
+	json_array_append_new(locs, image);
+	if (f->layer) {
+		json_t *layer = json_object();
+		char *layer_fqn = xasprintf("%s!%s", fqn, f->layer);
+
+		json_object_set_new(layer, "name", jstr(f->layer));
+		json_object_set_new(layer, "fullyQualifiedName", jstr(layer_fqn));
+		json_object_set_new(layer, "kind", json_string("layer"));
+		json_array_append_new(locs, layer);
+		free(layer_fqn);
+	}
+	free(fqn);
+	return locs;
+}
+
+static json_t *location_of(const struct sarif_images *im, const struct finding *f)
 {
 	json_t *loc = json_object(), *phys = json_object(), *art = json_object();
-	char *uri = uri_of(f->target, *f->path ? f->path : ".");
+	const char *bang = f->layer ? strrchr(f->path, '!') : NULL;
+	char *uri, *archive;
 
-	json_object_set_new(art, "uri", jstr(uri));
-	json_object_set_new(art, "uriBaseId", json_string("%SRCROOT%"));
+	if (f->layer) {
+		/* A file in a layer: its path in the image, under the image's
+		 * root. An image found inside a walked directory has its
+		 * archive's path before a '!'. */
+		const char *in_image = bang ? bang + 1 : f->path;
+
+		while (*in_image == '/')
+			in_image++;
+		uri = uri_of(NULL, *in_image ? in_image : ".");
+		json_object_set_new(art, "uri", jstr(uri));
+		json_object_set_new(art, "uriBaseId", json_string(SARIF_IMAGE_ROOT));
+	} else {
+		uri = uri_of(f->target, *f->path ? f->path : ".");
+		json_object_set_new(art, "uri", jstr(uri));
+		json_object_set_new(art, "uriBaseId", json_string("%SRCROOT%"));
+	}
 	json_object_set_new(phys, "artifactLocation", art);
 	/* A finding about a whole file (line 0) points at its first line, the
 	 * minimal whole-artifact region SARIF consumers expect. */
@@ -164,18 +246,30 @@ static json_t *location_of(const struct finding *f)
 		json_object_set_new(region, "startColumn", json_integer(f->column));
 	json_object_set_new(phys, "region", region);
 	json_object_set_new(loc, "physicalLocation", phys);
+	if (is_image_finding(im, f)) {
+		if (!bang)
+			archive = xstrdup(f->target);
+		else if (!*f->target || strcmp(f->target, ".") == 0)
+			archive = xstrndup(f->path, (size_t)(bang - f->path));
+		else
+			archive = xasprintf("%s/%.*s", f->target, (int)(bang - f->path), f->path);
+		json_object_set_new(loc, "logicalLocations", image_logical_locations(im, f, archive));
+		free(archive);
+	}
 	free(uri);
 	return loc;
 }
 
 struct sarif_ctx {
 	FILE *out;
+	struct sarif_images images;
+	bool any_image_file; /* a result located under SARIF_IMAGE_ROOT */
 	unsigned n;
 	unsigned dropped;
 	int rc;
 };
 
-static json_t *result_object(const struct finding *f)
+static json_t *result_object(const struct sarif_images *im, const struct finding *f)
 {
 	json_t *r = json_object(), *locs = json_array(), *fps = json_object(), *props = json_object();
 	long idx = rule_index(f->rule);
@@ -186,10 +280,15 @@ static json_t *result_object(const struct finding *f)
 		json_object_set_new(r, "ruleIndex", json_integer(idx));
 	json_object_set_new(r, "level", json_string(sarif_level(f->severity)));
 	json_object_set_new(r, "message", text_object(text));
-	json_array_append_new(locs, location_of(f));
+	json_array_append_new(locs, location_of(im, f));
 	json_object_set_new(r, "locations", locs);
 	json_object_set_new(fps, "assayFingerprint/v1", jstr(f->fingerprint));
 	json_object_set_new(r, "partialFingerprints", fps);
+	/* With a baseline, whether the finding is new or was there before;
+	 * the store holds nothing else (SARIF's "updated" and "absent" would
+	 * need a fixed finding's row). */
+	if (f->baseline && (strcmp(f->baseline, "new") == 0 || strcmp(f->baseline, "unchanged") == 0))
+		json_object_set_new(r, "baselineState", json_string(f->baseline));
 	if (f->waived) {
 		json_t *sup = json_array(), *s = json_object();
 		json_object_set_new(s, "kind", json_string("inSource"));
@@ -218,7 +317,9 @@ static int write_result(const struct finding *f, void *ctx)
 		c->dropped++;
 		return 0;
 	}
-	r = result_object(f);
+	r = result_object(&c->images, f);
+	if (f->layer)
+		c->any_image_file = true;
 	fputs(c->n++ ? ",\n        " : "\n        ", c->out);
 	if (json_dumpf(r, c->out, JSON_PRESERVE_ORDER | JSON_COMPACT) < 0)
 		c->rc = -EIO;
@@ -283,6 +384,13 @@ int report_sarif(struct store *st, int64_t run, FILE *out)
 
 	if (rc < 0)
 		return rc;
+	hashmap_init(&c.images.image_inputs);
+	hashmap_init(&c.images.tags);
+	rc = store_foreach_input(st, run, see_input, &c.images);
+	if (!rc)
+		rc = store_foreach_image(st, run, see_image, &c.images);
+	if (rc)
+		goto out;
 	fprintf(out, "{\n  \"$schema\": \"%s\",\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n      \"tool\": {\"driver\": ",
 		SARIF_SCHEMA);
 	driver = driver_object();
@@ -304,10 +412,24 @@ int report_sarif(struct store *st, int64_t run, FILE *out)
 	json_array_append_new(invs, invocation_object(st, &r, &c));
 	json_dumpf(invs, out, JSON_PRESERVE_ORDER | JSON_COMPACT);
 	json_decref(invs);
+	if (c.any_image_file) {
+		json_t *bases = json_object(), *root = json_object();
+
+		json_object_set_new(root, "description",
+				    text_object("the root directory of the image that the result's logical "
+						"location names, as its layers build it"));
+		json_object_set_new(bases, SARIF_IMAGE_ROOT, root);
+		fputs(",\n      \"originalUriBaseIds\": ", out);
+		json_dumpf(bases, out, JSON_PRESERVE_ORDER | JSON_COMPACT);
+		json_decref(bases);
+	}
 	fputs("\n    }\n  ]\n}\n", out);
 	if (c.dropped)
 		fprintf(stderr, "assay: SARIF report holds the first %d of %u results (GitHub's limit)\n", SARIF_MAX_RESULTS,
 			c.n + c.dropped);
+out:
+	hashmap_free(&c.images.image_inputs, NULL);
+	hashmap_free(&c.images.tags, free);
 	store_run_clear(&r);
 	if (rc == 0 && (c.rc || ferror(out)))
 		rc = -EIO;

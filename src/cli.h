@@ -65,5 +65,6 @@ int cmd_diff(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_profiles(int argc, char **argv);
 int cmd_controls(int argc, char **argv);
+int cmd_prune(int argc, char **argv);
 
 #endif

@@ -14,10 +14,10 @@ const struct command commands[] = {
 	{"scan", cmd_scan, "scan [OPTIONS] [TARGET...]",
 	 "Scan directories, git work trees, bare repositories or files (default: .), store the\n"
 	 "run, print the text report.\n"
-	 "  -o, --output FILE     also write a report; format from the extension (.json, .sarif,\n                        .pdf, .txt)\n"
-	 "                        or from --format; repeatable\n"
-	 "  -f, --format FORMAT   text, json, sarif or pdf: the format of standard output and of -o files\n"
-	 "                        whose extension says nothing\n"
+	 "  -o, --output FILE     also write a report; format from the extension (.json, .sarif,\n"
+	 "                        .xml for JUnit, .pdf, .txt) or from --format; repeatable\n"
+	 "  -f, --format FORMAT   text, json, sarif, junit or pdf: the format of standard output and\n"
+	 "                        of -o files whose extension says nothing\n"
 	 "      --history         also scan every commit reachable from all refs for secrets;\n"
 	 "                        a secret removed since is git.secret-in-history\n"
 	 "      --diff BASE[..TIP]  only what the commits after BASE (up to TIP, default HEAD)\n"
@@ -38,11 +38,12 @@ const struct command commands[] = {
 	 "Render a stored run again, exactly as the scan stored it.\n"
 	 "      --run ID|latest   which run (default latest complete run)\n"
 	 "  -o, --output FILE     write to FILE (repeatable); else standard output\n"
-	 "  -f, --format FORMAT   text, json, sarif or pdf (the PDF audit report)\n"
+	 "  -f, --format FORMAT   text, json, sarif, junit or pdf (the PDF audit report)\n"
 	 "      --db FILE         the store\n"
 	 "      --no-color        no colour"},
 	{"runs", cmd_runs, "runs [--db FILE]",
-	 "List the stored runs, newest first: id, date, status, inputs and counts.\n"
+	 "List the stored runs, newest first: id, date, status, inputs and counts; then the\n"
+	 "ranges of pruned runs, with the date of the prune.\n"
 	 "      --db FILE         the store"},
 	{"diff", cmd_diff, "diff A B [--format text|json]",
 	 "Compare two stored runs by fingerprint: new (in B only), fixed (in A only), persisting.\n"
@@ -52,7 +53,15 @@ const struct command commands[] = {
 	{"verify", cmd_verify, "verify [--db FILE]",
 	 "Walk the hash chain of complete runs: recompute each run's content hash and check\n"
 	 "that it chains to the run before. Exit 1, naming the run, when a run was altered\n"
-	 "or removed.\n"
+	 "or removed (a run pruned by 'assay prune' is followed through the hashes it left).\n"
+	 "      --db FILE         the store"},
+	{"prune", cmd_prune, "prune --keep N [--dry-run] [--db FILE]",
+	 "Delete all but the newest N complete runs, with their findings and every other row;\n"
+	 "failed runs older than the oldest kept run go too, a running run and those after it\n"
+	 "never. Each pruned run's hashes are kept, so 'assay verify' still walks the chain.\n"
+	 "A run whose content no longer matches its hash stops the prune (exit 1).\n"
+	 "      --keep N          how many of the newest complete runs to keep (at least 1)\n"
+	 "      --dry-run         list what would go and change nothing\n"
 	 "      --db FILE         the store"},
 	{"rules", cmd_rules, "rules [--format text|json|markdown|regex]",
 	 "List every rule: id, severity, title.\n"

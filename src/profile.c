@@ -333,3 +333,19 @@ void profile_free_all(struct profile **list, size_t n)
 		profile_free(list[i]);
 	free(list);
 }
+
+char *profile_controls_of(struct profile *const *list, size_t n, const char *rule)
+{
+	struct buf b;
+	bool first = true;
+
+	buf_init(&b);
+	buf_puts(&b, "");
+	for (size_t p = 0; p < n; p++)
+		for (size_t c = 0; c < list[p]->n_controls; c++)
+			if (control_has_rule(&list[p]->controls[c], rule)) {
+				buf_printf(&b, "%s%s %s", first ? "" : ", ", list[p]->id, list[p]->controls[c].id);
+				first = false;
+			}
+	return buf_steal(&b);
+}

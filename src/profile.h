@@ -48,4 +48,8 @@ const char *profile_builtin_text(size_t i, size_t *len);
 int profile_load_builtins(struct profile ***out, size_t *n, char *err, size_t errlen);
 void profile_free_all(struct profile **list, size_t n);
 
+/* The controls that evidence a rule across the given profiles, as
+ * "profile control, ..." (newly allocated; "" when none). */
+char *profile_controls_of(struct profile *const *list, size_t n, const char *rule);
+
 #endif

@@ -237,6 +237,30 @@ static const char *const store_migrations[] = {
 	"CREATE TRIGGER rule_settings_only_while_running BEFORE INSERT ON rule_settings"
 	" WHEN (SELECT status FROM runs WHERE id = NEW.run_id) IS NOT 'running'"
 	" BEGIN SELECT RAISE(ABORT, 'run is not running'); END;",
+	/* 4: runs removed by `assay prune` keep their hashes here, so that the
+	 * chain can be walked through them; failed runs are listed too, so that
+	 * every run id ever issued is either a run or a pruned run. A record is
+	 * written once, for a run that no longer exists, and never changed.
+	 * Findings are indexed by run and rule. */
+	"CREATE TABLE pruned_runs ("
+	" id INTEGER PRIMARY KEY,"
+	" status TEXT NOT NULL CHECK (status IN ('complete', 'failed')),"
+	" started_at TEXT NOT NULL,"
+	" finished_at TEXT,"
+	" content_hash TEXT,"
+	" prev_hash TEXT,"
+	" chain_hash TEXT,"
+	" pruned_at TEXT NOT NULL,"
+	" CHECK ((status = 'complete') = (content_hash IS NOT NULL AND prev_hash IS NOT NULL"
+	" AND chain_hash IS NOT NULL)));"
+	"CREATE TRIGGER pruned_runs_only_for_removed_runs BEFORE INSERT ON pruned_runs"
+	" WHEN EXISTS (SELECT 1 FROM runs WHERE id = NEW.id)"
+	" BEGIN SELECT RAISE(ABORT, 'the run still exists'); END;"
+	"CREATE TRIGGER pruned_runs_are_final BEFORE UPDATE ON pruned_runs"
+	" BEGIN SELECT RAISE(ABORT, 'a pruned run record is never changed'); END;"
+	/* Reports that list findings rule by rule (JUnit: per control, per
+	 * rule) read them through this index instead of scanning the run. */
+	"CREATE INDEX findings_by_run_rule ON findings (run_id, rule);",
 };
 
 /* How a run's content hash is serialised (docs/store.md): 1 for runs sealed
@@ -1145,7 +1169,8 @@ out:
 	return rc;
 }
 
-/* The chain hash of the newest complete run before `run`, or 64 zeros. */
+/* The chain hash of the newest complete run before `run`, kept or pruned,
+ * or 64 zeros. */
 static int previous_chain_hash(struct store *s, int64_t run, char out[SHA256_HEX_LEN + 1])
 {
 	sqlite3_stmt *st;
@@ -1154,8 +1179,10 @@ static int previous_chain_hash(struct store *s, int64_t run, char out[SHA256_HEX
 
 	memset(out, '0', SHA256_HEX_LEN);
 	out[SHA256_HEX_LEN] = '\0';
+	/* The previous complete run may have been pruned: its hashes are kept. */
 	rc = prepare(s,
-		     "SELECT chain_hash FROM runs WHERE status = 'complete' AND id < ?1"
+		     "SELECT chain_hash FROM (SELECT id, chain_hash FROM runs WHERE status = 'complete' AND id < ?1"
+		     " UNION ALL SELECT id, chain_hash FROM pruned_runs WHERE status = 'complete' AND id < ?1)"
 		     " ORDER BY id DESC LIMIT 1",
 		     &st);
 	if (rc)
@@ -1539,6 +1566,37 @@ int store_foreach_finding(struct store *s, int64_t run, store_finding_cb cb, voi
 	if (rc)
 		goto out;
 	sqlite3_bind_int64(st, 1, run);
+	while (!cb_rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct finding f;
+
+		finding_from_row(st, &f);
+		cb_rc = cb(&f, ctx);
+	}
+	rc = iteration_result(cb_rc, step);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_foreach_finding_of_rule(struct store *s, int64_t run, const char *rule, store_finding_cb cb, void *ctx)
+{
+	sqlite3_stmt *st;
+	int rc, step = SQLITE_DONE, cb_rc = 0;
+
+	if (!store_usable(s))
+		return -EBADF;
+	if (!cb || !rule)
+		return -EINVAL;
+	rc = prepare(s,
+		     "SELECT rule, severity, target, target_digest, path, line, col, message, evidence,"
+		     " secret_hash, fingerprint, commit_sha, author, authored_at, waived, layer_digest,"
+		     " waiver, baseline_state FROM findings INDEXED BY findings_by_run_rule"
+		     " WHERE run_id = ?1 AND rule = ?2 ORDER BY severity DESC, path, line, col, id",
+		     &st);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(st, 1, run);
+	bind_text(st, 2, rule);
 	while (!cb_rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		struct finding f;
 
@@ -2171,6 +2229,279 @@ int store_foreach_image_package(struct store *s, int64_t image_id, store_package
 out:
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* ---- pruning --------------------------------------------------------- */
+
+/* The oldest complete run that a prune keeping `keep` runs keeps: the
+ * keep-th newest, or the oldest when there are fewer; 0 when none. */
+static int oldest_kept_run(struct store *s, unsigned keep, int64_t *out)
+{
+	int rc = query_int64(s,
+			     "SELECT min(id) FROM (SELECT id FROM runs WHERE status = 'complete'"
+			     " ORDER BY id DESC LIMIT ?1)",
+			     keep, out);
+
+	return rc == -ENOENT ? 0 : rc;
+}
+
+/* The oldest running run whose writer is alive, or 0. Runs whose writer is
+ * gone do not count: a real prune marks them failed first. */
+static int oldest_live_running_run(struct store *s, int64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc, step;
+
+	*out = 0;
+	rc = prepare(s, "SELECT id, pid FROM runs WHERE status = 'running' ORDER BY id", &st);
+	if (rc)
+		goto out;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		int64_t pid = sqlite3_column_type(st, 1) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 1);
+
+		if (!run_is_stale(s, id, pid)) {
+			*out = id;
+			break;
+		}
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = sql_errno(step);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The ids of the runs below `cutoff`, oldest first, into a new array. */
+static int runs_below(struct store *s, int64_t cutoff, int64_t **ids, size_t *n)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc, step;
+
+	*ids = NULL;
+	*n = 0;
+	rc = prepare(s, "SELECT id FROM runs WHERE id < ?1 ORDER BY id", &st);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(st, 1, cutoff);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*ids = xrealloc(*ids, cap * sizeof(**ids));
+		}
+		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	if (step != SQLITE_DONE)
+		rc = sql_errno(step);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* A complete run whose rows no longer give its recorded hash: pruning it
+ * would erase the evidence that it was altered. */
+static int check_sealed_content(struct store *s, int64_t run, bool *intact)
+{
+	char recomputed[SHA256_HEX_LEN + 1];
+	char *recorded = NULL;
+	sqlite3_stmt *st;
+	int rc;
+
+	*intact = false;
+	rc = prepare(s, "SELECT content_hash FROM runs WHERE id = ?1 AND status = 'complete'", &st);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(st, 1, run);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		*intact = true; /* not complete: nothing sealed */
+		goto out;
+	}
+	recorded = column_strdup(st, 0);
+	rc = run_content_hash(s, run, recomputed);
+	if (rc == -EPROTONOSUPPORT || rc == -ENOENT)
+		rc = 0; /* unverifiable: counts as altered */
+	else if (rc)
+		goto out;
+	*intact = recorded && strcmp(recorded, recomputed) == 0;
+out:
+	free(recorded);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Moves one run to pruned_runs: its row (and by cascade everything it
+ * holds) is deleted, then its record written. */
+static int prune_one(struct store *s, const struct store_run *r, const char *pruned_at)
+{
+	sqlite3_stmt *st = NULL;
+	bool complete = strcmp(r->status, "complete") == 0;
+	int rc;
+
+	rc = prepare(s, "DELETE FROM runs WHERE id = ?1", &st);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(st, 1, r->id);
+	rc = step_done(st);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc)
+		goto out;
+	rc = prepare(s,
+		     "INSERT INTO pruned_runs (id, status, started_at, finished_at, content_hash, prev_hash,"
+		     " chain_hash, pruned_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+		     &st);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(st, 1, r->id);
+	bind_text(st, 2, complete ? "complete" : "failed");
+	bind_text(st, 3, r->started_at);
+	bind_text(st, 4, r->finished_at);
+	bind_text(st, 5, complete ? r->content_hash : NULL);
+	bind_text(st, 6, complete ? r->prev_hash : NULL);
+	bind_text(st, 7, complete ? r->chain_hash : NULL);
+	bind_text(st, 8, pruned_at);
+	rc = step_done(st);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Where the prune stops: the oldest kept complete run, or the oldest live
+ * running run when that is older. */
+static int prune_cutoff(struct store *s, unsigned keep, struct store_prune_result *out, int64_t *cutoff)
+{
+	int rc;
+
+	rc = oldest_kept_run(s, keep, &out->oldest_kept);
+	if (!rc)
+		rc = oldest_live_running_run(s, &out->running);
+	if (rc)
+		return rc;
+	*cutoff = out->oldest_kept; /* 0: no complete run, nothing goes */
+	if (out->running && out->running < *cutoff)
+		*cutoff = out->running;
+	else
+		out->running = 0; /* newer than what is kept anyway: it bounds nothing */
+	return 0;
+}
+
+int store_prune(struct store *s, unsigned keep, bool dry_run, store_run_cb cb, void *ctx,
+		struct store_prune_result *out)
+{
+	int64_t *ids = NULL, cutoff = 0;
+	size_t n = 0;
+	char now[32];
+	int rc;
+
+	if (!store_usable(s))
+		return -EBADF;
+	if (!out || keep == 0)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	rc = batch_commit(s);
+	if (rc)
+		return rc;
+	/* One transaction: a reader sees the runs either all there or all
+	 * pruned with their records, never half-way. */
+	rc = dry_run ? exec_sql(s, "BEGIN") : tx_begin(s);
+	if (rc)
+		return rc;
+	rc = prune_cutoff(s, keep, out, &cutoff);
+	if (!rc && cutoff)
+		rc = runs_below(s, cutoff, &ids, &n);
+	if (rc)
+		goto out;
+	/* Every sealed run is checked before anything goes. */
+	for (size_t i = 0; i < n; i++) {
+		bool intact;
+
+		rc = check_sealed_content(s, ids[i], &intact);
+		if (rc)
+			goto out;
+		if (!intact) {
+			out->altered = ids[i];
+			rc = -EBADMSG;
+			goto out;
+		}
+	}
+	now_iso8601(now);
+	for (size_t i = 0; i < n; i++) {
+		struct store_run r;
+
+		rc = store_run_get(s, ids[i], &r);
+		if (rc)
+			goto out;
+		if (strcmp(r.status, "complete") == 0)
+			out->complete++;
+		else
+			out->failed++; /* failed, or running with its writer gone */
+		if (!out->first)
+			out->first = r.id;
+		out->last = r.id;
+		rc = cb ? cb(&r, ctx) : 0;
+		if (!rc && !dry_run)
+			rc = prune_one(s, &r, now);
+		store_run_clear(&r);
+		if (rc)
+			goto out;
+	}
+	if (!dry_run)
+		rc = tx_commit(s);
+out:
+	if (rc || dry_run)
+		tx_rollback(s);
+	free(ids);
+	return rc;
+}
+
+int store_foreach_pruned_run(struct store *s, store_pruned_run_cb cb, void *ctx)
+{
+	sqlite3_stmt *st;
+	int rc, step = SQLITE_DONE, cb_rc = 0;
+
+	if (!store_usable(s))
+		return -EBADF;
+	if (!cb)
+		return -EINVAL;
+	rc = prepare(s,
+		     "SELECT id, status, started_at, finished_at, content_hash, prev_hash, chain_hash, pruned_at"
+		     " FROM pruned_runs ORDER BY id",
+		     &st);
+	if (rc)
+		goto out;
+	while (!cb_rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_pruned_run p = {
+			.id = sqlite3_column_int64(st, 0),
+			.status = column_str(st, 1),
+			.started_at = column_str(st, 2),
+			.finished_at = column_str(st, 3),
+			.content_hash = column_str(st, 4),
+			.prev_hash = column_str(st, 5),
+			.chain_hash = column_str(st, 6),
+			.pruned_at = column_str(st, 7),
+		};
+		cb_rc = cb(&p, ctx);
+	}
+	rc = iteration_result(cb_rc, step);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_run_id_high_water(struct store *s, int64_t *out)
+{
+	if (!store_usable(s))
+		return -EBADF;
+	if (!out)
+		return -EINVAL;
+	/* sqlite_sequence remembers the highest id AUTOINCREMENT handed out,
+	 * even once that run is deleted; the other two cover a database whose
+	 * sequence row was removed. */
+	return query_int64(s,
+			   "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'runs'), 0),"
+			   " coalesce((SELECT max(id) FROM runs), 0), coalesce((SELECT max(id) FROM pruned_runs), 0))",
+			   0, out);
 }
 
 /* ---- reading for reports ------------------------------------------------ */

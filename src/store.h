@@ -14,7 +14,7 @@
 
 #include "finding.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 struct store;
 
@@ -213,7 +213,51 @@ int store_foreach_run(struct store *s, store_run_cb cb, void *ctx);
 int store_foreach_input(struct store *s, int64_t run, store_input_cb cb, void *ctx);
 /* Findings ordered by severity (critical first), rule, path, line, column. */
 int store_foreach_finding(struct store *s, int64_t run, store_finding_cb cb, void *ctx);
+/* The findings of one rule, in the same order, read through an index on
+ * (run, rule): a report can list them rule by rule, or control by control,
+ * without holding a run's findings in memory. */
+int store_foreach_finding_of_rule(struct store *s, int64_t run, const char *rule, store_finding_cb cb, void *ctx);
 int store_foreach_notice(struct store *s, int64_t run, store_notice_cb cb, void *ctx);
+
+/* ---- pruning (schema 4) ------------------------------------------------ */
+
+/* A run that `assay prune` removed: its hashes are kept so that the chain
+ * can still be walked through it (docs/store.md "Pruning"); its content is
+ * gone. Failed runs are recorded too, without hashes, so that every run id
+ * ever issued is accounted for. */
+struct store_pruned_run {
+	int64_t id;
+	const char *status; /* complete | failed */
+	const char *started_at, *finished_at;
+	const char *content_hash, *prev_hash, *chain_hash; /* NULL for failed runs */
+	const char *pruned_at;
+};
+
+struct store_prune_result {
+	unsigned complete, failed; /* runs pruned (or, dry, that would be) */
+	int64_t first, last;       /* lowest and highest id pruned; 0 when none */
+	int64_t oldest_kept;       /* the oldest complete run kept; 0 when there is none */
+	int64_t running;           /* a running run that bounds the prune (nothing from it on goes); 0 if none */
+	int64_t altered;           /* -EBADMSG: the run whose content no longer matches its hash */
+};
+
+/* Deletes every run older than the oldest of the newest `keep` complete
+ * runs (keep >= 1), with all their rows, except that nothing from the
+ * oldest running run on is touched. Each pruned run's id, status, times and
+ * hashes go to pruned_runs in the same transaction. A complete run whose
+ * content no longer matches its hash is not pruned (that would erase the
+ * evidence): the prune stops with -EBADMSG and out->altered names it.
+ * cb, when not NULL, sees each run before it goes. With dry_run nothing
+ * changes. */
+int store_prune(struct store *s, unsigned keep, bool dry_run, store_run_cb cb, void *ctx,
+		struct store_prune_result *out);
+typedef int (*store_pruned_run_cb)(const struct store_pruned_run *p, void *ctx);
+/* Pruned runs, oldest first. */
+int store_foreach_pruned_run(struct store *s, store_pruned_run_cb cb, void *ctx);
+/* The highest run id ever issued (ids are never reused), 0 when none:
+ * every id up to it is either a run or a pruned run unless rows were
+ * removed behind assay's back. */
+int store_run_id_high_water(struct store *s, int64_t *out);
 
 /* ---- reading for reports -------------------------------------------------- */
 

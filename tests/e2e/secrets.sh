@@ -2,8 +2,8 @@
 # Secrets never leave in clear (DESIGN.md): secrets planted in every kind
 # of input assay reads (a source file, an env value, a binary file, an
 # example file, a malformed env line, a commit later deleted) are found,
-# and none of them appears in clear in stdout, stderr, the JSON and text
-# reports, the store (and its WAL), or a re-rendered report.
+# and none of them appears in clear in stdout, stderr, the JSON, text, JUnit
+# and SARIF reports, the store (and its WAL), or a re-rendered report.
 set -u
 . "$(dirname "$0")/../lib.sh"
 tmp=$(mktemp -d)
@@ -29,7 +29,8 @@ printf 'token: %s\n' "$hist" >ci.yml
 git add -A && git commit -q -m "with secrets" --no-verify
 git rm -q ci.yml && git commit -q -m "remove ci token" --no-verify
 
-"$ASSAY" scan . --history --db "$tmp/s.db" --fail-on none -o "$tmp/s.json" -o "$tmp/s.txt" >"$tmp/stdout" 2>"$tmp/stderr"
+"$ASSAY" scan . --history --db "$tmp/s.db" --fail-on none -o "$tmp/s.json" -o "$tmp/s.txt" -o "$tmp/s.xml" \
+	-o "$tmp/s.sarif" >"$tmp/stdout" 2>"$tmp/stderr"
 expect_eq "planted: scan completes" complete "$(jq -r .run.status "$tmp/s.json")"
 found() { jq -r --arg r "$1" --arg p "$2" '[.findings[] | select(.rule == $r and .path == $p)] | length' "$tmp/s.json"; }
 expect_eq "planted: token in a source file" 1 "$(found secret.github-pat src/deploy.py)"
@@ -44,7 +45,8 @@ expect_eq "planted: the broken env line is a parse error" 1 "$(found assay.parse
 "$ASSAY" runs --db "$tmp/s.db" >"$tmp/runs.txt" 2>&1
 leaks=""
 for v in "$gh" "$aws" "$stripe" "$pw" "$hist"; do
-	for f in "$tmp"/stdout "$tmp"/stderr "$tmp"/s.json "$tmp"/s.txt "$tmp"/s.db "$tmp"/s.db-wal "$tmp"/report.txt \
+	for f in "$tmp"/stdout "$tmp"/stderr "$tmp"/s.json "$tmp"/s.txt "$tmp"/s.xml "$tmp"/s.sarif "$tmp"/s.db \
+		"$tmp"/s.db-wal "$tmp"/report.txt \
 		"$tmp"/report.json "$tmp"/runs.txt; do
 		[ -f "$f" ] && grep -qaF -- "$v" "$f" && leaks="$leaks $(basename "$f"):${v:0:8}"
 	done

@@ -177,7 +177,7 @@ static void put_counts(struct hashmap *m, const char *rule, unsigned unwaived, u
 
 	rc->unwaived = unwaived;
 	rc->waived = waived;
-	free(hashmap_put(m, rule, rc));
+	free(hashmap_put(m, rule, rc)); /* a rule counted again replaces its counts */
 }
 
 static void test_control_status(void **state)

@@ -956,6 +956,200 @@ static void test_compliance_rows(void **state)
 	store_close(s);
 }
 
+/* ---- pruning ---- */
+
+struct pruned_seen {
+	unsigned n, complete;
+	char chain[4][SHA256_HEX_LEN + 1]; /* chain hashes of the first records */
+	char status[4][16];
+};
+
+static int see_pruned(const struct store_pruned_run *p, void *ctx)
+{
+	struct pruned_seen *seen = ctx;
+
+	if (seen->n < 4) {
+		snprintf(seen->chain[seen->n], sizeof(seen->chain[0]), "%s", p->chain_hash ? p->chain_hash : "");
+		snprintf(seen->status[seen->n], sizeof(seen->status[0]), "%s", p->status);
+	}
+	assert_string_equal(p->pruned_at, EPOCH_ISO);
+	assert_int_equal(p->id, seen->n + 1);
+	if (strcmp(p->status, "complete") == 0) {
+		seen->complete++;
+		assert_non_null(p->content_hash);
+		assert_non_null(p->prev_hash);
+	} else {
+		assert_null(p->content_hash);
+	}
+	seen->n++;
+	return 0;
+}
+
+static int count_seen_run(const struct store_run *r, void *ctx)
+{
+	(void)r;
+	(*(unsigned *)ctx)++;
+	return 0;
+}
+
+static char *chain_of(struct store *s, int64_t run)
+{
+	struct store_run r;
+	char *chain;
+
+	assert_int_equal(store_run_get(s, run, &r), 0);
+	chain = xstrdup(r.chain_hash);
+	store_run_clear(&r);
+	return chain;
+}
+
+/* Pruning keeps the newest complete runs, removes older runs with every
+ * row they hold, records the pruned runs' hashes, and the next run chains
+ * to the newest complete run whether or not it was pruned. */
+static void test_prune_keeps_the_chain(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = open_store(fx);
+	struct store_prune_result res;
+	struct pruned_seen seen = {0};
+	struct store_run r6;
+	unsigned listed = 0;
+	int64_t high = 0;
+	int64_t run1 = complete_small_run(s, "k8s.privileged", 0);
+	int64_t run2 = begin_run(s);
+	char *chain1, *chain3, *chain5;
+	sqlite3 *db;
+
+	assert_int_equal(store_run_fail(s, run2, "boom"), 0);
+	complete_small_run(s, "k8s.privileged", 0); /* 3 */
+	complete_small_run(s, "k8s.privileged", 0); /* 4 */
+	complete_small_run(s, "k8s.privileged", 0); /* 5 */
+	chain1 = chain_of(s, run1);
+	chain3 = chain_of(s, 3);
+	chain5 = chain_of(s, 5);
+
+	assert_int_equal(store_prune(s, 0, false, NULL, NULL, &res), -EINVAL);
+	/* A dry run says what would go and changes nothing. */
+	assert_int_equal(store_prune(s, 2, true, count_seen_run, &listed, &res), 0);
+	assert_int_equal(listed, 3);
+	assert_int_equal(res.complete, 2);
+	assert_int_equal(res.failed, 1);
+	assert_int_equal(res.first, 1);
+	assert_int_equal(res.last, 3);
+	assert_int_equal(res.oldest_kept, 4);
+	assert_int_equal(res.running, 0);
+	assert_int_equal(committed_findings(fx, run1), 1);
+
+	listed = 0;
+	assert_int_equal(store_prune(s, 2, false, count_seen_run, &listed, &res), 0);
+	assert_int_equal(listed, 3);
+	assert_int_equal(res.complete, 2);
+	assert_int_equal(res.failed, 1);
+	assert_int_equal(committed_findings(fx, run1), 0);
+	assert_int_equal(committed_findings(fx, 3), 0);
+	assert_int_equal(committed_findings(fx, 4), 1);
+	db = raw_open(fx->db);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM runs"), 2);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM inputs WHERE run_id < 4"), 0);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM notices WHERE run_id < 4"), 0);
+	/* Records are written once and never changed. */
+	assert_int_not_equal(sqlite3_exec(db, "UPDATE pruned_runs SET content_hash = 'x'", NULL, NULL, NULL),
+			     SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db,
+					  "INSERT INTO pruned_runs (id, status, started_at, pruned_at)"
+					  " VALUES (4, 'failed', 'x', 'y')",
+					  NULL, NULL, NULL),
+			     SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(store_foreach_pruned_run(s, see_pruned, &seen), 0);
+	assert_int_equal(seen.n, 3);
+	assert_int_equal(seen.complete, 2);
+	assert_string_equal(seen.status[1], "failed");
+	assert_string_equal(seen.chain[0], chain1);
+	assert_string_equal(seen.chain[2], chain3);
+
+	/* Pruning again with nothing old enough prunes nothing. */
+	assert_int_equal(store_prune(s, 2, false, NULL, NULL, &res), 0);
+	assert_int_equal(res.complete + res.failed, 0);
+
+	/* The next run links to run 5; when every earlier complete run is
+	 * pruned, the link comes from pruned_runs. */
+	complete_small_run(s, "k8s.privileged", 0); /* 6 */
+	assert_int_equal(store_run_get(s, 6, &r6), 0);
+	assert_string_equal(r6.prev_hash, chain5);
+	store_run_clear(&r6);
+	assert_int_equal(store_prune(s, 1, false, NULL, NULL, &res), 0);
+	assert_int_equal(res.complete, 2);
+	assert_int_equal(res.first, 4);
+	assert_int_equal(res.last, 5);
+	complete_small_run(s, "k8s.privileged", 0); /* 7 */
+	free(chain5);
+	chain5 = chain_of(s, 6);
+	assert_int_equal(store_run_get(s, 7, &r6), 0);
+	assert_string_equal(r6.prev_hash, chain5);
+	store_run_clear(&r6);
+
+	assert_int_equal(store_run_id_high_water(s, &high), 0);
+	assert_int_equal(high, 7);
+	free(chain1);
+	free(chain3);
+	free(chain5);
+	store_close(s);
+}
+
+/* Nothing from a running run on is pruned, and a run whose content no
+ * longer matches its hash stops the prune before anything goes. */
+static void test_prune_bounds(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = open_store(fx);
+	struct store_prune_result res;
+	char sql[128];
+	int64_t high = 0;
+	sqlite3 *db;
+
+	assert_int_equal(store_run_id_high_water(s, &high), 0);
+	assert_int_equal(high, 0);
+	assert_int_equal(store_prune(s, 3, false, NULL, NULL, &res), 0);
+	assert_int_equal(res.oldest_kept, 0);
+	assert_int_equal(res.complete + res.failed, 0);
+
+	complete_small_run(s, "k8s.privileged", 0); /* 1 */
+	begin_run(s);                               /* 2: left running */
+	complete_small_run(s, "k8s.privileged", 0); /* 3 */
+	complete_small_run(s, "k8s.privileged", 0); /* 4 */
+	/* Run 2's writer is alive: the parent of this test. */
+	db = raw_open(fx->db);
+	snprintf(sql, sizeof(sql), "UPDATE runs SET pid = %ld WHERE id = 2", (long)getppid());
+	raw_exec(db, sql);
+	sqlite3_close(db);
+
+	assert_int_equal(store_prune(s, 1, false, NULL, NULL, &res), 0);
+	assert_int_equal(res.running, 2);
+	assert_int_equal(res.oldest_kept, 4);
+	assert_int_equal(res.complete, 1);
+	assert_int_equal(res.last, 1);
+	assert_int_equal(committed_findings(fx, 3), 1);
+
+	/* Its writer gone, run 2 is pruned as failed. */
+	db = raw_open(fx->db);
+	snprintf(sql, sizeof(sql), "UPDATE runs SET pid = %d WHERE id = 2", IMPOSSIBLE_PID);
+	raw_exec(db, sql);
+	raw_exec(db, "UPDATE findings SET message = 'edited' WHERE run_id = 3");
+	sqlite3_close(db);
+	assert_int_equal(store_prune(s, 1, true, NULL, NULL, &res), -EBADMSG);
+	assert_int_equal(res.altered, 3);
+	assert_int_equal(store_prune(s, 1, false, NULL, NULL, &res), -EBADMSG);
+	assert_int_equal(res.altered, 3);
+	db = raw_open(fx->db);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM runs"), 3);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM pruned_runs"), 1);
+	assert_int_equal(raw_int(db, "SELECT status = 'running' FROM runs WHERE id = 2"), 1);
+	sqlite3_close(db);
+	store_close(s);
+}
+
 /* ---- lifecycle ---- */
 
 static void test_unfinished_run_stays_running(void **state)
@@ -1390,6 +1584,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_finding_layer_and_target_digest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hash_version_1_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compliance_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prune_keeps_the_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prune_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reading_for_reports, setup, teardown),
 	};
 
