@@ -5,7 +5,7 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
-PKGS     = libgit2 yaml-0.1 libxml-2.0 libpcre2-8 sqlite3 libarchive jansson
+PKGS     = libgit2 yaml-0.1 libxml-2.0 libpcre2-8 sqlite3 libarchive jansson zlib
 VERSION := $(shell cat VERSION)
 
 ifeq ($(SAN),1)
@@ -45,7 +45,7 @@ else
 ASSAY_BIN := assay
 endif
 
-.PHONY: all check test test-bin check-valgrind demo bench bench-k8s bench-image fuzz install uninstall clean deps docs format
+.PHONY: all check test test-bin check-valgrind demo bench bench-k8s bench-image bench-pdf fuzz install uninstall clean deps docs format
 
 all: $(ASSAY_BIN)
 
@@ -131,7 +131,8 @@ demo: $(ASSAY_BIN)
 	fixtures/make-demo.sh build/demo
 	fixtures/make-demo-image.sh build/demo-image.tar
 	@mkdir -p out
-	./assay scan build/demo --db out/assay.db --fail-on none -o out/report.json -o out/report.sarif -o out/report.txt; \
+	./assay scan build/demo --db out/assay.db --fail-on none -o out/report.json -o out/report.sarif -o out/report.txt \
+	  -o out/report.pdf; \
 	  echo "demo reports written to out/ (exit status $$?)"
 	./assay scan build/demo-image.tar --db out/assay.db --fail-on none -o out/image-report.json \
 	  -o out/image-report.txt; echo "demo image reports written to out/image-report.* (exit status $$?)"
@@ -159,6 +160,10 @@ bench-k8s: $(ASSAY_BIN) $(BUILD)/bench/yaml_events $(BUILD)/bench/yaml_model
 	bench/k8s.sh $(BENCH_ARGS)
 
 BENCH_IMAGE_MB ?= 200
+
+# PDF report time and peak RSS at 1,000 and 10,000 findings (bench/pdf.sh).
+bench-pdf: $(ASSAY_BIN) $(BUILD)/tools/pdf_fixture
+	bench/pdf.sh $(BENCH_ARGS)
 
 docs: $(ASSAY_BIN)
 	./assay rules --format markdown > docs/rules.md

@@ -21,6 +21,7 @@ static const struct {
 	{"txt", ".text", REPORT_TEXT},
 	{"json", ".json", REPORT_JSON},
 	{"sarif", ".sarif", REPORT_SARIF},
+	{"pdf", ".pdf", REPORT_PDF},
 	{"junit", ".xml", REPORT_JUNIT},
 };
 
@@ -67,6 +68,13 @@ int report_render(struct store *st, int64_t run, enum report_format format, FILE
 		return report_junit(st, run, out);
 	case REPORT_TEXT:
 		return report_text(st, run, out, opts);
+	case REPORT_PDF: {
+		char err[1024];
+		int rc = report_pdf(st, run, NULL, out, err, sizeof(err));
+		if (rc < 0)
+			fprintf(stderr, "assay: %s\n", err);
+		return rc;
+	}
 	}
 	return -EINVAL;
 }
@@ -103,8 +111,19 @@ int report_write_file(struct store *st, int64_t run, enum report_format format, 
 	if (lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
 		return write_in_place(st, run, format, path, opts, err, errlen);
 	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	if (format == REPORT_PDF) {
+		/* libharu writes the file itself; the error names what failed
+		 * (a font, the disk). */
+		char why[768];
+		rc = report_pdf(st, run, tmp, NULL, why, sizeof(why));
+		if (rc < 0) {
+			snprintf(err, errlen, "cannot write report %s: %s", path, why);
+			unlink(tmp);
+			goto out;
+		}
+		goto out_rename;
+	}
 	f = fopen(tmp, "w");
-
 	if (!f) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot write report %s: %s", path, strerror(errno));
@@ -118,6 +137,7 @@ int report_write_file(struct store *st, int64_t run, enum report_format format, 
 		unlink(tmp);
 		goto out;
 	}
+out_rename:
 	if (rename(tmp, path) < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot write report %s: %s", path, strerror(errno));

@@ -19,15 +19,16 @@ enum report_format {
 	REPORT_JSON,
 	REPORT_SARIF,
 	REPORT_JUNIT,
+	REPORT_PDF,
 };
 
 struct report_opts {
 	bool color; /* ANSI colour in the text report */
 };
 
-/* "text"/"txt", "json", "sarif", "junit". Returns 0 or -1. */
+/* "text"/"txt", "json", "sarif", "junit", "pdf". Returns 0 or -1. */
 int report_format_parse(const char *name, enum report_format *out);
-/* From a file name's extension (.txt, .json, .sarif, .xml); -1 when it says nothing. */
+/* From a file name's extension (.txt, .json, .sarif, .xml, .pdf); -1 when it says nothing. */
 int report_format_from_path(const char *path, enum report_format *out);
 const char *report_format_name(enum report_format f);
 
@@ -43,6 +44,12 @@ int report_json(struct store *st, int64_t run, FILE *out);
 int report_sarif(struct store *st, int64_t run, FILE *out);
 /* JUnit XML (reports/junit.c, docs/report-junit.md). */
 int report_junit(struct store *st, int64_t run, FILE *out);
+/* The PDF audit report (reports/pdf.c), written to path, or to out when
+ * path is NULL; err gets a one-line reason on failure (a missing font is
+ * named). report_pdf_check only looks for the fonts, so that a scan can
+ * refuse -o x.pdf before it starts rather than after. */
+int report_pdf(struct store *st, int64_t run, const char *path, FILE *out, char *err, size_t errlen);
+int report_pdf_check(char *err, size_t errlen);
 /* DESIGN.md's severity mapping: SARIF level and security-severity. */
 const char *sarif_level(enum severity s);
 const char *sarif_security_severity(enum severity s);

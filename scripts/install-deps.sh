@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
 	# build
 	build-essential pkg-config clang git
-	libgit2-dev libyaml-dev libxml2-dev libpcre2-dev libsqlite3-dev libhpdf-dev
+	libgit2-dev libyaml-dev libxml2-dev libpcre2-dev libsqlite3-dev libhpdf-dev zlib1g-dev
 	libarchive-dev libjansson-dev libcmocka-dev
 	# tests and tools they drive
 	jq sqlite3 valgrind libxml2-utils qpdf poppler-utils fonts-dejavu-core zstd util-linux

@@ -124,16 +124,24 @@ int cli_resolve_outputs(const char *cmd, const struct cli_outputs *o, const char
 	enum report_format given = REPORT_TEXT;
 
 	if (have_format && report_format_parse(format_opt, &given) < 0)
-		return cli_usage_error(cmd, "unknown format '%s' (text, json, sarif or junit)", format_opt);
+		return cli_usage_error(cmd, "unknown format '%s' (text, json, sarif, junit or pdf)", format_opt);
 	*stdout_format = given;
 	for (size_t i = 0; i < o->n; i++) {
 		if (report_format_from_path(o->paths[i], &formats[i]) == 0)
 			continue;
 		if (!have_format)
 			return cli_usage_error(cmd, "cannot tell the format of '%s' from its extension: "
-						    "use .json, .sarif, .xml or .txt, or --format",
+						    "use .json, .sarif, .xml, .pdf or .txt, or --format",
 					       o->paths[i]);
 		formats[i] = given;
+	}
+	/* A PDF needs its fonts: say so before a long scan, not after it. */
+	for (size_t i = 0; i <= o->n; i++) {
+		char err[1024];
+		if ((i < o->n ? formats[i] : *stdout_format) != REPORT_PDF || report_pdf_check(err, sizeof(err)) == 0)
+			continue;
+		fprintf(stderr, "assay %s: %s\n", cmd, err);
+		return EXIT_RUNTIME;
 	}
 	return EXIT_OK;
 }

@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "hashmap.h"
 #include "report.h"
 #include "store.h"
 #include "util.h"
@@ -153,15 +152,9 @@ out:
 
 /* ---- assay diff A B: new, fixed and persisting findings ---- */
 
-static int collect_fingerprint(const struct finding *f, void *ctx)
-{
-	hashmap_put(ctx, f->fingerprint, (void *)1);
-	return 0;
-}
-
+/* The comparison itself is the store's (store_foreach_diff_finding), which
+ * the PDF report's "changes" section shares. */
 struct diff_side {
-	struct hashmap *other; /* fingerprints of the other run */
-	bool in_other;         /* list the findings that are (not) in it */
 	const char *label;
 	unsigned n;
 	json_t *json; /* NULL: print text */
@@ -180,8 +173,6 @@ static int diff_finding(const struct finding *f, void *ctx)
 	struct diff_side *d = ctx;
 	json_t *o;
 
-	if (hashmap_contains(d->other, f->fingerprint) != d->in_other)
-		return 0;
 	d->n++;
 	if (!d->json) {
 		print_diff_line(d->label, f);
@@ -203,22 +194,13 @@ static int diff_finding(const struct finding *f, void *ctx)
 static int resolve_diff_run(struct store *st, const char *spec, int64_t *run)
 {
 	int64_t latest;
-	struct store_run r;
 
 	if (strcmp(spec, "previous") != 0)
 		return resolve_run("diff", st, spec, run);
 	if (store_latest_run(st, &latest) < 0)
 		return resolve_run("diff", st, "latest", run);
-	for (int64_t id = latest - 1; id > 0; id--) {
-		if (store_run_get(st, id, &r) < 0)
-			continue;
-		bool complete = strcmp(r.status, "complete") == 0;
-		store_run_clear(&r);
-		if (complete) {
-			*run = id;
-			return EXIT_OK;
-		}
-	}
+	if (store_previous_complete_run(st, latest, run) == 0)
+		return EXIT_OK;
 	fprintf(stderr, "assay diff: there is no complete run before the latest one\n");
 	return EXIT_USAGE;
 }
@@ -233,7 +215,6 @@ static const struct option diff_options[] = {
 int cmd_diff(int argc, char **argv)
 {
 	const char *db_opt = NULL, *format = "text";
-	struct hashmap fa, fb;
 	struct store *st;
 	int64_t a = 0, b = 0;
 	int c, status;
@@ -265,14 +246,10 @@ int cmd_diff(int argc, char **argv)
 		status = resolve_diff_run(st, argv[optind + 1], &b);
 	if (status != EXIT_OK)
 		goto out;
-	hashmap_init(&fa);
-	hashmap_init(&fb);
-	store_foreach_finding(st, a, collect_fingerprint, &fa);
-	store_foreach_finding(st, b, collect_fingerprint, &fb);
 	{
-		struct diff_side added = {&fa, false, "new", 0, NULL}, fixed = {&fb, false, "fixed", 0, NULL},
-				 kept = {&fa, true, "persisting", 0, NULL};
+		struct diff_side added = {"new", 0, NULL}, fixed = {"fixed", 0, NULL}, kept = {"persisting", 0, NULL};
 		json_t *doc = NULL;
+		int rc;
 
 		if (strcmp(format, "json") == 0) {
 			doc = json_object();
@@ -282,10 +259,19 @@ int cmd_diff(int argc, char **argv)
 		} else {
 			printf("run %" PRId64 " -> run %" PRId64 "\n", a, b);
 		}
-		store_foreach_finding(st, b, diff_finding, &added);
-		store_foreach_finding(st, a, diff_finding, &fixed);
-		store_foreach_finding(st, b, diff_finding, &kept);
-		if (doc) {
+		rc = store_foreach_diff_finding(st, a, b, STORE_DIFF_NEW, diff_finding, &added);
+		if (!rc)
+			rc = store_foreach_diff_finding(st, a, b, STORE_DIFF_FIXED, diff_finding, &fixed);
+		if (!rc)
+			rc = store_foreach_diff_finding(st, a, b, STORE_DIFF_PERSISTING, diff_finding, &kept);
+		if (rc) {
+			fprintf(stderr, "assay diff: cannot read the runs: %s\n", strerror(-rc));
+			status = EXIT_RUNTIME;
+			json_decref(doc);
+			json_decref(added.json);
+			json_decref(fixed.json);
+			json_decref(kept.json);
+		} else if (doc) {
 			json_object_set_new(doc, "from", json_integer(a));
 			json_object_set_new(doc, "to", json_integer(b));
 			json_object_set_new(doc, "new", added.json);
@@ -298,8 +284,6 @@ int cmd_diff(int argc, char **argv)
 			printf("%u new, %u fixed, %u persisting\n", added.n, fixed.n, kept.n);
 		}
 	}
-	hashmap_free(&fa, NULL);
-	hashmap_free(&fb, NULL);
 out:
 	store_close(st);
 	return status;

@@ -15,9 +15,9 @@ const struct command commands[] = {
 	 "Scan directories, git work trees, bare repositories or files (default: .), store the\n"
 	 "run, print the text report.\n"
 	 "  -o, --output FILE     also write a report; format from the extension (.json, .sarif,\n"
-	 "                        .xml for JUnit, .txt) or from --format; repeatable\n"
-	 "  -f, --format FORMAT   text, json, sarif or junit: the format of standard output and of\n"
-	 "                        -o files whose extension says nothing\n"
+	 "                        .xml for JUnit, .pdf, .txt) or from --format; repeatable\n"
+	 "  -f, --format FORMAT   text, json, sarif, junit or pdf: the format of standard output and\n"
+	 "                        of -o files whose extension says nothing\n"
 	 "      --history         also scan every commit reachable from all refs for secrets;\n"
 	 "                        a secret removed since is git.secret-in-history\n"
 	 "      --diff BASE[..TIP]  only what the commits after BASE (up to TIP, default HEAD)\n"
@@ -38,7 +38,7 @@ const struct command commands[] = {
 	 "Render a stored run again, exactly as the scan stored it.\n"
 	 "      --run ID|latest   which run (default latest complete run)\n"
 	 "  -o, --output FILE     write to FILE (repeatable); else standard output\n"
-	 "  -f, --format FORMAT   text, json, sarif or junit\n"
+	 "  -f, --format FORMAT   text, json, sarif, junit or pdf (the PDF audit report)\n"
 	 "      --db FILE         the store\n"
 	 "      --no-color        no colour"},
 	{"runs", cmd_runs, "runs [--db FILE]",

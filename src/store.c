@@ -2503,3 +2503,97 @@ int store_run_id_high_water(struct store *s, int64_t *out)
 			   " coalesce((SELECT max(id) FROM runs), 0), coalesce((SELECT max(id) FROM pruned_runs), 0))",
 			   0, out);
 }
+
+/* ---- reading for reports ------------------------------------------------ */
+
+/* The columns of store_foreach_finding's query, in finding_from_row's order. */
+#define FINDING_COLUMNS                                                                                     \
+	"rule, severity, target, target_digest, path, line, col, message, evidence, secret_hash, fingerprint," \
+	" commit_sha, author, authored_at, waived, layer_digest, waiver, baseline_state"
+#define FINDING_ORDER " ORDER BY severity DESC, rule, path, line, col, id"
+
+int store_previous_complete_run(struct store *s, int64_t run, int64_t *prev)
+{
+	if (!store_usable(s))
+		return -EBADF;
+	if (!prev)
+		return -EINVAL;
+	return query_int64(s,
+			   "SELECT id FROM runs WHERE status = 'complete' AND id < ?1 ORDER BY id DESC LIMIT 1",
+			   run, prev);
+}
+
+int store_foreach_diff_finding(struct store *s, int64_t from, int64_t to, enum store_diff kind,
+			       store_finding_cb cb, void *ctx)
+{
+	/* ?1 is the run whose findings are listed, ?2 the run they are looked
+	 * up in; the lookup goes through findings_by_fingerprint. */
+	static const char absent[] = "SELECT " FINDING_COLUMNS " FROM findings f WHERE run_id = ?1 AND NOT EXISTS"
+				     " (SELECT 1 FROM findings o WHERE o.fingerprint = f.fingerprint AND o.run_id = ?2)"
+				     FINDING_ORDER;
+	static const char present[] = "SELECT " FINDING_COLUMNS " FROM findings f WHERE run_id = ?1 AND EXISTS"
+				      " (SELECT 1 FROM findings o WHERE o.fingerprint = f.fingerprint AND o.run_id = ?2)"
+				      FINDING_ORDER;
+	sqlite3_stmt *st;
+	int rc, step = SQLITE_DONE, cb_rc = 0;
+
+	if (!store_usable(s))
+		return -EBADF;
+	if (!cb || (kind != STORE_DIFF_NEW && kind != STORE_DIFF_FIXED && kind != STORE_DIFF_PERSISTING))
+		return -EINVAL;
+	rc = prepare(s, kind == STORE_DIFF_PERSISTING ? present : absent, &st);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(st, 1, kind == STORE_DIFF_FIXED ? from : to);
+	sqlite3_bind_int64(st, 2, kind == STORE_DIFF_FIXED ? to : from);
+	while (!cb_rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct finding f;
+
+		finding_from_row(st, &f);
+		cb_rc = cb(&f, ctx);
+	}
+	rc = iteration_result(cb_rc, step);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_foreach_finding_first_seen(struct store *s, int64_t run, store_finding_seen_cb cb, void *ctx)
+{
+	/* The earliest run holding the fingerprint: a complete run, or this
+	 * one (which may be a failed run being inspected). Two lookups per
+	 * finding through findings_by_fingerprint and the runs' key; rows
+	 * still stream in store_foreach_finding's order. */
+#define FIRST_RUN                                                                                            \
+	"(SELECT min(g.run_id) FROM findings g JOIN runs r ON r.id = g.run_id"                               \
+	" WHERE g.fingerprint = f.fingerprint AND (r.status = 'complete' OR g.run_id = f.run_id))"
+	static const char sql[] = "SELECT " FINDING_COLUMNS ", " FIRST_RUN ","
+				  " (SELECT started_at FROM runs WHERE id = " FIRST_RUN ")"
+				  " FROM findings f WHERE run_id = ?1" FINDING_ORDER;
+#undef FIRST_RUN
+	sqlite3_stmt *st;
+	int rc, step = SQLITE_DONE, cb_rc = 0;
+
+	if (!store_usable(s))
+		return -EBADF;
+	if (!cb)
+		return -EINVAL;
+	rc = prepare(s, sql, &st);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(st, 1, run);
+	while (!cb_rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct finding f;
+		struct store_first_seen first = {
+			.run = sqlite3_column_int64(st, 18),
+			.started_at = column_str(st, 19),
+		};
+
+		finding_from_row(st, &f);
+		cb_rc = cb(&f, &first, ctx);
+	}
+	rc = iteration_result(cb_rc, step);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}

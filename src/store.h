@@ -259,4 +259,32 @@ int store_foreach_pruned_run(struct store *s, store_pruned_run_cb cb, void *ctx)
  * removed behind assay's back. */
 int store_run_id_high_water(struct store *s, int64_t *out);
 
+/* ---- reading for reports -------------------------------------------------- */
+
+/* The newest complete run before `run`, or -ENOENT. */
+int store_previous_complete_run(struct store *s, int64_t run, int64_t *prev);
+
+/* Two runs compared by fingerprint (`assay diff`, the PDF's changes): NEW
+ * are the findings of `to` whose fingerprint `from` does not hold, FIXED
+ * the findings of `from` whose fingerprint `to` does not hold, PERSISTING
+ * the findings of `to` whose fingerprint `from` holds. Streamed in
+ * store_foreach_finding's order; nothing is collected in memory. */
+enum store_diff {
+	STORE_DIFF_NEW,
+	STORE_DIFF_FIXED,
+	STORE_DIFF_PERSISTING,
+};
+int store_foreach_diff_finding(struct store *s, int64_t from, int64_t to, enum store_diff kind,
+			       store_finding_cb cb, void *ctx);
+
+/* When a finding was first seen: the earliest run holding its fingerprint
+ * among the complete runs and the run being read. */
+struct store_first_seen {
+	int64_t run;
+	const char *started_at; /* that run's start, ISO 8601 UTC */
+};
+typedef int (*store_finding_seen_cb)(const struct finding *f, const struct store_first_seen *first, void *ctx);
+/* store_foreach_finding, with each finding's first sighting. */
+int store_foreach_finding_first_seen(struct store *s, int64_t run, store_finding_seen_cb cb, void *ctx);
+
 #endif

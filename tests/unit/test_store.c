@@ -1470,6 +1470,96 @@ static void test_iterators(void **state)
 	store_close(s);
 }
 
+/* ---- reading for reports ---- */
+
+static int64_t run_with_paths(struct store *s, const char *const *paths, bool complete)
+{
+	struct finding f;
+	int64_t run = begin_run(s);
+
+	for (; *paths; paths++) {
+		set_finding(&f, "env.file-permissions", SEV_MEDIUM, *paths, 1, 0);
+		assert_int_equal(store_add_finding(s, run, &f), 0);
+	}
+	if (complete)
+		assert_int_equal(store_run_finish(s, run, 0), 0);
+	else
+		assert_int_equal(store_run_fail(s, run, "stopped"), 0);
+	return run;
+}
+
+struct paths_seen {
+	char text[256]; /* "path " or "path@first-run " for each finding */
+};
+
+static int see_path(const struct finding *f, void *ctx)
+{
+	struct paths_seen *p = ctx;
+	size_t n = strlen(p->text);
+
+	snprintf(p->text + n, sizeof(p->text) - n, "%s ", f->path);
+	return 0;
+}
+
+static int see_first(const struct finding *f, const struct store_first_seen *first, void *ctx)
+{
+	struct paths_seen *p = ctx;
+	size_t n = strlen(p->text);
+
+	assert_string_equal(first->started_at, EPOCH_ISO);
+	snprintf(p->text + n, sizeof(p->text) - n, "%s@%lld ", f->path, (long long)first->run);
+	return 0;
+}
+
+static const char *diff_paths(struct store *s, int64_t from, int64_t to, enum store_diff kind,
+			      struct paths_seen *p)
+{
+	p->text[0] = '\0';
+	assert_int_equal(store_foreach_diff_finding(s, from, to, kind, see_path, p), 0);
+	return p->text;
+}
+
+/* The previous complete run, new/fixed/persisting by fingerprint, and the
+ * first run that held a finding: failed runs count for neither, except a
+ * failed run read for itself. */
+static void test_reading_for_reports(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = open_store(fx);
+	static const char *const p1[] = {"a.env", "b.env", NULL};
+	static const char *const p2[] = {"c.env", NULL};
+	static const char *const p3[] = {"b.env", "c.env", "d.env", NULL};
+	struct paths_seen seen;
+	char want[128];
+	int64_t prev = 0;
+	int64_t run1 = run_with_paths(s, p1, true);
+	int64_t run2 = run_with_paths(s, p2, false);
+	int64_t run3 = run_with_paths(s, p3, true);
+
+	assert_int_equal(store_previous_complete_run(s, run1, &prev), -ENOENT);
+	assert_int_equal(store_previous_complete_run(s, run2, &prev), 0);
+	assert_int_equal(prev, run1);
+	assert_int_equal(store_previous_complete_run(s, run3, &prev), 0);
+	assert_int_equal(prev, run1);
+
+	assert_string_equal(diff_paths(s, run1, run3, STORE_DIFF_NEW, &seen), "c.env d.env ");
+	assert_string_equal(diff_paths(s, run1, run3, STORE_DIFF_FIXED, &seen), "a.env ");
+	assert_string_equal(diff_paths(s, run1, run3, STORE_DIFF_PERSISTING, &seen), "b.env ");
+	assert_string_equal(diff_paths(s, run3, run3, STORE_DIFF_NEW, &seen), "");
+	assert_int_equal(store_foreach_diff_finding(s, run1, run3, (enum store_diff)7, see_path, &seen), -EINVAL);
+
+	seen.text[0] = '\0';
+	assert_int_equal(store_foreach_finding_first_seen(s, run3, see_first, &seen), 0);
+	snprintf(want, sizeof(want), "b.env@%lld c.env@%lld d.env@%lld ", (long long)run1, (long long)run3,
+		 (long long)run3);
+	assert_string_equal(seen.text, want);
+	seen.text[0] = '\0';
+	assert_int_equal(store_foreach_finding_first_seen(s, run2, see_first, &seen), 0);
+	snprintf(want, sizeof(want), "c.env@%lld ", (long long)run2);
+	assert_string_equal(seen.text, want);
+	store_close(s);
+}
+
 int main(int argc, char **argv)
 {
 	test_program = argv[0];
@@ -1496,6 +1586,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_compliance_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_keeps_the_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_bounds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reading_for_reports, setup, teardown),
 	};
 
 	if (argc == 3 && !strcmp(argv[1], "--killed-writer"))
