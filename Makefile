@@ -18,7 +18,10 @@ endif
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
 INCLUDES := -Isrc -Iscanners -Ichecks -Ireports
-CPPFLAGS += -D_GNU_SOURCE -DASSAY_VERSION='"$(VERSION)"' $(INCLUDES)
+# Where assay's documentation lives once installed: SARIF's
+# tool.driver.informationUri. A packager with a web page sets ASSAY_DOCS_URI.
+ASSAY_DOCS_URI ?= file://$(abspath $(PREFIX))/share/doc/assay/README.md
+CPPFLAGS += -D_GNU_SOURCE -DASSAY_VERSION='"$(VERSION)"' -DASSAY_DOCS_URI='"$(ASSAY_DOCS_URI)"' $(INCLUDES)
 # libyaml's header shares its name with src/yaml.h, which -Isrc finds first:
 # src/yaml.c, its one includer, takes it by full path.
 CPPFLAGS += -DASSAY_LIBYAML_HEADER='"$(shell pkg-config --variable=includedir yaml-0.1)/yaml.h"'
@@ -172,10 +175,12 @@ install: $(ASSAY_BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/assay/profiles
 	install -m 0755 assay $(DESTDIR)$(PREFIX)/bin/assay
 	if ls profiles/*.yaml >/dev/null 2>&1; then install -m 0644 profiles/*.yaml $(DESTDIR)$(PREFIX)/share/assay/profiles/; fi
+	install -d $(DESTDIR)$(PREFIX)/share/doc/assay
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/assay/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/assay
-	rm -rf $(DESTDIR)$(PREFIX)/share/assay
+	rm -rf $(DESTDIR)$(PREFIX)/share/assay $(DESTDIR)$(PREFIX)/share/doc/assay
 
 # Installs the Debian 12 packages the build, the tests and the demo need.
 deps:

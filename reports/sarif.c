@@ -22,6 +22,10 @@
 #include "utf8.h"
 #include "util.h"
 
+#ifndef ASSAY_DOCS_URI
+#define ASSAY_DOCS_URI "file:///usr/local/share/doc/assay/README.md"
+#endif
+
 #define SARIF_SCHEMA "https://json.schemastore.org/sarif-2.1.0.json"
 #define SARIF_MAX_RESULTS 25000
 /* The base of the URIs of files inside an image: its root directory. */
@@ -153,6 +157,8 @@ static json_t *driver_object(struct store *st, int64_t run)
 	json_object_set_new(driver, "name", json_string("assay"));
 	json_object_set_new(driver, "version", json_string(ASSAY_VERSION));
 	json_object_set_new(driver, "semanticVersion", json_string(ASSAY_VERSION));
+	/* the installed documentation (make install), or ASSAY_DOCS_URI */
+	json_object_set_new(driver, "informationUri", json_string(ASSAY_DOCS_URI));
 	hashmap_init(&controls);
 	store_foreach_control(st, run, NULL, collect_control_tags, &controls);
 	for (size_t i = 0; i < registry_builtin_count(); i++)

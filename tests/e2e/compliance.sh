@@ -62,6 +62,18 @@ if grep -rqF "$token" "$tmp/r1.json" "$tmp/r1.txt" "$db" "$db-wal" 2>/dev/null; 
 	not_ok "the custom secret appears nowhere in clear" "found in an output or the store"
 else ok "the custom secret appears nowhere in clear"; fi
 
+# ---- inline ignores in a Dockerfile and an env file too
+mkdir -p "$tmp/inline"
+printf '# assay:ignore docker.user-root runs as root to bind port 80 (NET-9)\nFROM alpine:3.19\nCMD ["httpd"]\n' >"$tmp/inline/Dockerfile"
+printf '# assay:ignore env.placeholder-secret\nAPI_TOKEN=changeme\n' >"$tmp/inline/app.env"
+run_assay scan "$tmp/inline" --db "$tmp/i.db" -q --fail-on none -o "$tmp/i.json"
+expect_eq "Dockerfile: an inline ignore on the line above waives the finding" \
+	"true inline: runs as root to bind port 80 (NET-9)" \
+	"$(jq -r '[.findings[] | select(.rule == "docker.user-root")][0] | "\(.waived) \(.waiver)"' "$tmp/i.json")"
+expect_eq "env file: an ignore without a reason waives, and is itself reported at its line" \
+	"true app.env:2" \
+	"$(jq -r '([.findings[] | select(.rule == "env.placeholder-secret")][0].waived | tostring) + " " + ([.findings[] | select(.rule == "assay.ignore-without-reason")][0] | .path + ":" + (.line | tostring))' "$tmp/i.json")"
+
 # ---- the controls each feature moves
 status() { jq -r --arg p "$1" --arg c "$2" '.controls[] | select(.profile == $p and .id == $c) | .status' "$j"; }
 expect_eq "cis-kubernetes 5.2.7 (root) is waived: its only finding is waived" waived "$(status cis-kubernetes 5.2.7)"

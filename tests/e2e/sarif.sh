@@ -30,8 +30,10 @@ validate() { # validate FILE: the number of error-level results the validator re
 	jq '[.runs[].results[]? | select(.level == "error")] | length' "$tmp/verdict.sarif" 2>/dev/null || echo "no verdict"
 }
 expect_eq "demo SARIF: no validation errors" 0 "$(validate "$tmp/demo.sarif")"
-expect_eq "demo SARIF: the only warning is the missing informationUri" "SARIF2005" \
+expect_eq "demo SARIF: no warnings either (informationUri names the installed docs)" "" \
 	"$(jq -r '[.runs[].results[]?.ruleId] | unique | join(",")' "$tmp/verdict.sarif")"
+expect_eq "demo SARIF: informationUri is an absolute URI" "file:///usr/local/share/doc/assay/README.md" \
+	"$(jq -r '.runs[0].tool.driver.informationUri' "$tmp/demo.sarif")"
 validate_github() { # validate_github FILE: the rules of GitHub's that FILE breaks, or "none"
 	rm -f "$tmp/gh-verdict.sarif"
 	HOME="$tmp" "$tool" validate "$1" --rule-kind Gh -o "$tmp/gh-verdict.sarif" --quiet >/dev/null 2>&1
