@@ -6,6 +6,7 @@
 #ifndef ASSAY_HASH_H
 #define ASSAY_HASH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,5 +27,10 @@ void sha256_field(struct sha256 *h, const char *s);
 void sha256_final(struct sha256 *h, uint8_t out[32]);
 void sha256_final_hex(struct sha256 *h, char out[SHA256_HEX_LEN + 1]);
 void sha256_hex(const void *data, size_t n, char out[SHA256_HEX_LEN + 1]);
+/* True when the processor's SHA extensions compute the blocks. */
+bool sha256_accelerated(void);
+/* For tests: use the portable block function even where the SHA
+ * extensions exist (true), or go back to the best one (false). */
+void sha256_force_portable(bool portable);
 
 #endif

@@ -63,6 +63,45 @@ static void test_fields_do_not_run_together(void **state)
 	assert_string_not_equal(ha, hb);
 }
 
+/* Every NIST vector again through the portable block function. */
+static void test_vectors_portable(void **state)
+{
+	sha256_force_portable(true);
+	test_empty(state);
+	test_abc(state);
+	test_two_blocks(state);
+	test_million_a_streamed(state);
+	sha256_force_portable(false);
+}
+
+/* The two block functions agree on every length around the block and
+ * padding boundaries, fed whole and in uneven pieces. */
+static void test_portable_and_accelerated_agree(void **state)
+{
+	unsigned char data[4096];
+	uint32_t x = 2463534242u;
+	(void)state;
+	if (!sha256_accelerated())
+		skip(); /* nothing to compare on this processor */
+	for (size_t i = 0; i < sizeof(data); i++) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		data[i] = (unsigned char)x;
+	}
+	for (size_t n = 0; n <= sizeof(data); n += n < 200 ? 1 : 61) {
+		char fast[65], slow[65];
+		struct sha256 h;
+
+		sha256_hex(data, n, fast);
+		sha256_force_portable(true);
+		sha256_init(&h);
+		for (size_t off = 0; off < n; off += 37)
+			sha256_update(&h, data + off, n - off < 37 ? n - off : 37);
+		sha256_final_hex(&h, slow);
+		sha256_force_portable(false);
+		assert_string_equal(fast, slow);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -71,6 +110,8 @@ int main(void)
 		cmocka_unit_test(test_two_blocks),
 		cmocka_unit_test(test_million_a_streamed),
 		cmocka_unit_test(test_fields_do_not_run_together),
+		cmocka_unit_test(test_vectors_portable),
+		cmocka_unit_test(test_portable_and_accelerated_agree),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
