@@ -1,8 +1,8 @@
 /*
- * Multi-keyword search (Aho-Corasick) for the secrets engine's
- * pre-filter: one pass over a buffer, one table lookup per byte, tells
- * which of the rules' keywords occur in it (ASCII case-insensitively).
- * PCRE2 does the matching proper; this only decides which rules can match.
+ * Multi-keyword search for the secrets engine's pre-filter: one pass over
+ * a buffer tells which of the rules' keywords occur in it (ASCII
+ * case-insensitively) and on which lines. PCRE2 does the matching proper;
+ * this only decides which rules can match, and where.
  */
 #ifndef ASSAY_KEYWORDS_H
 #define ASSAY_KEYWORDS_H
@@ -12,8 +12,12 @@
 
 struct keywords;
 
-/* Builds the automaton over `words` (lower case). Never fails: memory
- * exhaustion aborts, as everywhere in assay. */
+/* Keywords are at least this long (the search starts from byte pairs). */
+#define KEYWORDS_MIN_LEN 2
+
+/* Builds the search over `words`, each at least KEYWORDS_MIN_LEN bytes;
+ * shorter ones are never found. Never fails: memory exhaustion aborts, as
+ * everywhere in assay. */
 struct keywords *keywords_build(const char *const *words, size_t n);
 /* Sets present[i] for every word i that occurs in data; clears the rest.
  * Returns the number of distinct words found. */
@@ -32,5 +36,8 @@ void keyword_lines_free(struct keyword_lines *l);
 size_t keywords_scan_lines(const struct keywords *k, const char *data, size_t len, bool *present,
 			   struct keyword_lines *lines);
 void keywords_free(struct keywords *k);
+/* For tests: true makes every search take the portable path even where
+ * the processor has AVX-512 VBMI; false goes back to the best one. */
+void keywords_force_scalar(bool scalar);
 
 #endif

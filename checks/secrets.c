@@ -29,6 +29,8 @@
 #define RUNNING_ON_VALGRIND 0
 #endif
 
+_Static_assert(SECRETS_MIN_KEYWORD_LEN == KEYWORDS_MIN_LEN, "one minimum keyword length");
+
 extern const struct secret_pattern secret_patterns[];
 extern const size_t secret_patterns_count;
 
@@ -42,6 +44,9 @@ struct compiled_rule {
 };
 
 struct secrets_engine {
+	/* The rules and keyword search, shared read-only by clones: matching
+	 * with a compiled PCRE2 pattern (JIT included) is thread-safe. */
+	const struct secrets_engine *shared_from; /* the engine that owns them, or NULL */
 	struct compiled_rule *rules;
 	size_t n_rules;
 	char **keywords; /* distinct, lower case */
@@ -119,6 +124,9 @@ static int compile_rule(struct secrets_engine *e, struct compiled_rule *c, const
 		}
 	}
 	for (size_t k = 0; k < SECRETS_MAX_KEYWORDS && p->keywords[k]; k++)
+		if (strlen(p->keywords[k]) < SECRETS_MIN_KEYWORD_LEN)
+			return 0; /* a keyword that short would occur nearly everywhere: no pre-filter */
+	for (size_t k = 0; k < SECRETS_MAX_KEYWORDS && p->keywords[k]; k++)
 		c->keywords[c->n_keywords++] = keyword_index(e, p->keywords[k]);
 	return 0;
 }
@@ -138,6 +146,15 @@ int secrets_check_regex(const char *regex, unsigned group, char *why, size_t why
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* What one scan in progress needs of its own: match data, the keyword
+ * marks and lines, the window list. */
+static void init_scratch(struct secrets_engine *e)
+{
+	e->md = pcre2_match_data_create(32, NULL);
+	e->present = xcalloc(e->n_keywords ? e->n_keywords : 1, sizeof(bool));
+	keyword_lines_init(&e->lines, e->n_keywords);
 }
 
 int secrets_engine_new(struct secrets_engine **out, char *err, size_t errlen)
@@ -163,17 +180,42 @@ int secrets_engine_new_with(struct secrets_engine **out, const struct secret_pat
 		secrets_engine_free(e);
 		return rc;
 	}
-	e->md = pcre2_match_data_create(32, NULL);
-	e->present = xcalloc(e->n_keywords ? e->n_keywords : 1, sizeof(bool));
-	keyword_lines_init(&e->lines, e->n_keywords);
+	init_scratch(e);
 	*out = e;
 	return 0;
+}
+
+struct secrets_engine *secrets_engine_clone(const struct secrets_engine *e)
+{
+	struct secrets_engine *c = xcalloc(1, sizeof(*c));
+
+	c->shared_from = e->shared_from ? e->shared_from : e;
+	c->rules = e->rules;
+	c->n_rules = e->n_rules;
+	c->keywords = e->keywords;
+	c->n_keywords = e->n_keywords;
+	c->keyword_search = e->keyword_search;
+	init_scratch(c);
+	return c;
+}
+
+static void free_scratch(struct secrets_engine *e)
+{
+	pcre2_match_data_free(e->md);
+	free(e->present);
+	keyword_lines_free(&e->lines);
+	free(e->windows);
 }
 
 void secrets_engine_free(struct secrets_engine *e)
 {
 	if (!e)
 		return;
+	if (e->shared_from) {
+		free_scratch(e);
+		free(e);
+		return;
+	}
 	for (size_t i = 0; i < e->n_rules; i++) {
 		pcre2_code_free(e->rules[i].re);
 		pcre2_code_free(e->rules[i].allow);
@@ -184,10 +226,7 @@ void secrets_engine_free(struct secrets_engine *e)
 	free(e->keywords);
 	free(e->rules);
 	keywords_free(e->keyword_search);
-	pcre2_match_data_free(e->md);
-	free(e->present);
-	keyword_lines_free(&e->lines);
-	free(e->windows);
+	free_scratch(e);
 	free(e);
 }
 

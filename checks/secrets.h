@@ -20,6 +20,7 @@
 
 #define SECRETS_MAX_BYTES (10 * 1024 * 1024) /* per buffer; the rest is not scanned */
 #define SECRETS_MAX_KEYWORDS 8
+#define SECRETS_MIN_KEYWORD_LEN 2 /* a shorter keyword would select nearly every line */
 
 /* A built-in or configured secret rule. `rule` comes first so that the
  * table doubles as the registry's secret.* family. */
@@ -68,6 +69,11 @@ int secrets_engine_new_with(struct secrets_engine **out, const struct secret_pat
 /* Checks that a regex compiles and has at least `group` capture groups;
  * on failure says why (with the offset) in why. */
 int secrets_check_regex(const char *regex, unsigned group, char *why, size_t whylen);
+/* An engine for another thread: the same rules (built-in and configured),
+ * with scratch space of its own. An engine and its clones may scan at the
+ * same time; each one is used by one thread at a time. Free clones with
+ * secrets_engine_free before the engine they came from. */
+struct secrets_engine *secrets_engine_clone(const struct secrets_engine *e);
 void secrets_engine_free(struct secrets_engine *e);
 
 /* Scans data[0..len) (at most SECRETS_MAX_BYTES), calling cb once per

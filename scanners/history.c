@@ -5,10 +5,14 @@
  * date that brought it. A progress line goes to stderr when it is a
  * terminal.
  *
- * Reading and scanning overlap: the walk (libgit2, on the calling thread)
- * copies each blob into a queue bounded in bytes, and one worker thread
- * runs the secrets engine and keeps the record. The queue is FIFO, so the
- * record still sees blobs oldest first and the first commit stays first.
+ * The walk (libgit2, on the calling thread) reads only commits and trees
+ * and queues one task per new blob: a reference for whole blobs, the
+ * added lines themselves for a range. Workers, one per processor, each
+ * with a repository handle and a secrets engine of its own, read the blob
+ * (inflating it is most of the cost of history) and search it. Tasks are
+ * retired strictly in walk order, whichever worker finished them: the
+ * record sees secrets oldest commit first, so the first commit stays
+ * first, and the input's digest is the same however the work was shared.
  */
 #include "history.h"
 
@@ -25,159 +29,270 @@
 #include "utf8.h"
 #include "util.h"
 
-/* Bounded so that peak memory stays well under the 256 MB budget: the
- * pack windows libgit2 maps (96 MB) and the largest blob come on top. */
-#define QUEUE_MAX_BYTES (16 * 1024 * 1024)
+/* Tasks between the walk and retirement, and the bytes of added lines
+ * they hold, are bounded so that memory stays flat: each worker holds one
+ * blob at a time (at most REPO_MAX_BLOB), on top of the pack windows
+ * libgit2 maps (96 MB). */
+#define TASKS_MAX 1024
+#define TASK_BYTES_MAX (16 * 1024 * 1024)
+#define WORKERS_MAX 8
 
-/* A blob as the worker sees it: copies of what the walk handed over. */
-struct queued_blob {
-	struct repo_blob b;
-	char *data, *path, *commit, *author, *date;
-	unsigned *lines;
-	struct queued_blob *next;
+/* A secret found in a task, kept until the task is retired. */
+struct task_hit {
+	struct secret_hit hit; /* redacted is our copy; ignore_reason unused */
+	unsigned line, column;
 };
 
-struct blob_queue {
-	pthread_mutex_t lock;
-	pthread_cond_t changed;
-	struct queued_blob *head, *tail;
-	size_t bytes;
-	bool closed;
+struct task {
+	/* what to scan: a blob by reference, or a range's added lines */
+	struct repo_blob b;
+	char id[REPO_ID_HEX_LEN + 1];
+	bool by_ref;
+	char *data, *path, *commit, *author, *date;
+	unsigned *lines;
+	size_t queued_bytes; /* added lines held from the walk to retirement */
+	/* what scanning found */
+	bool done, missing, oversized;
+	struct task_hit *hits;
+	size_t n_hits, cap_hits;
+	struct task *next;
 };
 
 struct history_ctx {
 	struct scan *s;
 	struct git_history *record;
-	const struct repo_blob *blob;
-	char *display_path;
 	bool show_progress;
 	struct timespec last_progress;
-	struct blob_queue q;
+	/* the pipeline, under lock */
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	struct task *head, *tail; /* every task not yet retired, in walk order */
+	struct task *untaken;     /* the first one no worker has taken */
+	size_t n_tasks, task_bytes;
+	bool closed;
+	/* what retirement counted */
+	unsigned blobs, oversized;
+	int reader_error; /* a worker could not open the repository */
+	char reader_err[256];
 };
 
-static void record_hit(const struct secret_hit *hit, void *ctx)
+struct worker {
+	pthread_t thread;
+	struct history_ctx *h;
+	struct secrets_engine *engine;
+	struct repo_reader *reader;
+	bool started;
+};
+
+static struct task *task_from_blob(const struct repo_blob *b)
 {
-	struct history_ctx *h = ctx;
-	const struct repo_blob *b = h->blob;
+	struct task *t = xcalloc(1, sizeof(*t));
+
+	t->data = xmalloc(b->len ? b->len : 1);
+	memcpy(t->data, b->data, b->len);
+	if (b->lines) {
+		t->lines = xmalloc((b->n_lines ? b->n_lines : 1) * sizeof(*t->lines));
+		memcpy(t->lines, b->lines, b->n_lines * sizeof(*t->lines));
+	}
+	t->b = *b;
+	t->queued_bytes = b->len;
+	t->b.data = t->data;
+	t->b.lines = t->lines;
+	t->path = xstrdup(b->path);
+	t->commit = xstrdup(b->commit);
+	t->author = xstrdup(b->author);
+	t->date = xstrdup(b->date);
+	return t;
+}
+
+static struct task *task_from_ref(const struct repo_blob_ref *ref)
+{
+	struct task *t = xcalloc(1, sizeof(*t));
+
+	t->by_ref = true;
+	memcpy(t->id, ref->id, sizeof(t->id));
+	t->b.at_head = ref->at_head;
+	t->path = xstrdup(ref->path);
+	t->commit = xstrdup(ref->commit);
+	t->author = xstrdup(ref->author);
+	t->date = xstrdup(ref->date);
+	return t;
+}
+
+static void task_free(struct task *t)
+{
+	if (t->data)
+		secure_free(t->data, t->b.len);
+	for (size_t i = 0; i < t->n_hits; i++)
+		free(t->hits[i].hit.redacted);
+	free(t->hits);
+	free(t->lines);
+	free(t->path);
+	free(t->commit);
+	free(t->author);
+	free(t->date);
+	free(t);
+}
+
+/* ---- the worker side ---- */
+
+struct collect_ctx {
+	struct task *t;
+};
+
+/* A hit keeps its file line: for added lines, the buffer's line i is the
+ * file's line lines[i]. An assay:ignore comment in a blob speaks for it in
+ * history too. */
+static void collect_hit(const struct secret_hit *hit, void *ctx)
+{
+	struct task *t = ((struct collect_ctx *)ctx)->t;
+	struct task_hit *th;
 	unsigned line = hit->line, column = hit->column;
 
-	/* added lines: map the buffer's line back to the file's */
-	if (b->lines && line >= 1 && line <= b->n_lines)
-		line = b->lines[line - 1];
+	if (hit->ignored)
+		return;
+	if (t->b.lines && line >= 1 && line <= t->b.n_lines)
+		line = t->b.lines[line - 1];
 	if (hit->in_binary)
 		line = column = 0;
-	if (hit->ignored)
-		return; /* an assay:ignore comment in that blob speaks for it in history too */
-	git_history_record(h->record, hit, b, h->display_path, line, column);
-}
-
-static struct queued_blob *copy_blob(const struct repo_blob *b)
-{
-	struct queued_blob *q = xcalloc(1, sizeof(*q));
-
-	q->data = xmalloc(b->len ? b->len : 1);
-	memcpy(q->data, b->data, b->len);
-	q->path = xstrdup(b->path);
-	q->commit = xstrdup(b->commit);
-	q->author = xstrdup(b->author);
-	q->date = xstrdup(b->date);
-	if (b->lines) {
-		q->lines = xmalloc((b->n_lines ? b->n_lines : 1) * sizeof(*q->lines));
-		memcpy(q->lines, b->lines, b->n_lines * sizeof(*q->lines));
+	if (t->n_hits == t->cap_hits) {
+		t->cap_hits = t->cap_hits ? t->cap_hits * 2 : 4;
+		t->hits = xrealloc(t->hits, t->cap_hits * sizeof(*t->hits));
 	}
-	q->b = *b;
-	q->b.data = q->data;
-	q->b.path = q->path;
-	q->b.commit = q->commit;
-	q->b.author = q->author;
-	q->b.date = q->date;
-	q->b.lines = q->lines;
-	return q;
+	th = &t->hits[t->n_hits++];
+	th->hit = *hit;
+	th->hit.redacted = xstrdup(hit->redacted);
+	th->hit.ignore_reason = NULL;
+	th->line = line;
+	th->column = column;
 }
 
-static void free_queued(struct queued_blob *q)
+static void scan_task(struct worker *w, struct task *t)
 {
-	secure_free(q->data, q->b.len);
-	free(q->path);
-	free(q->commit);
-	free(q->author);
-	free(q->date);
-	free(q->lines);
-	free(q);
-}
+	struct collect_ctx c = {t};
+	const char *data = t->data;
+	size_t len = t->b.len;
 
-/* Waits while the queue is over its byte budget, then appends. */
-static void queue_push(struct blob_queue *bq, struct queued_blob *item)
-{
-	pthread_mutex_lock(&bq->lock);
-	while (bq->bytes > QUEUE_MAX_BYTES && bq->head)
-		pthread_cond_wait(&bq->changed, &bq->lock);
-	if (bq->tail)
-		bq->tail->next = item;
-	else
-		bq->head = item;
-	bq->tail = item;
-	bq->bytes += item->b.len;
-	pthread_cond_broadcast(&bq->changed);
-	pthread_mutex_unlock(&bq->lock);
-}
-
-/* The next blob, or NULL once the queue is closed and empty. */
-static struct queued_blob *queue_pop(struct blob_queue *bq)
-{
-	struct queued_blob *item;
-
-	pthread_mutex_lock(&bq->lock);
-	while (!bq->head && !bq->closed)
-		pthread_cond_wait(&bq->changed, &bq->lock);
-	item = bq->head;
-	if (item) {
-		bq->head = item->next;
-		if (!bq->head)
-			bq->tail = NULL;
-		bq->bytes -= item->b.len;
-		pthread_cond_broadcast(&bq->changed);
+	if (t->by_ref) {
+		if (!repo_reader_read(w->reader, t->id, &data, &len, &t->oversized)) {
+			t->missing = true; /* a shallow or partial clone: nothing to read */
+			return;
+		}
+		t->b.len = len;
 	}
-	pthread_mutex_unlock(&bq->lock);
-	return item;
+	secrets_find(w->engine, t->path, data, len, collect_hit, &c);
 }
 
-static void queue_close(struct blob_queue *bq)
+/* The next task no worker has taken, or NULL once the walk is over and
+ * all are taken, or the scan was cancelled. */
+static struct task *take_task(struct history_ctx *h)
 {
-	pthread_mutex_lock(&bq->lock);
-	bq->closed = true;
-	pthread_cond_broadcast(&bq->changed);
-	pthread_mutex_unlock(&bq->lock);
+	struct task *t;
+
+	pthread_mutex_lock(&h->lock);
+	while (!h->untaken && !h->closed)
+		pthread_cond_wait(&h->changed, &h->lock);
+	t = scan_cancelled ? NULL : h->untaken;
+	if (t)
+		h->untaken = t->next;
+	pthread_mutex_unlock(&h->lock);
+	return t;
 }
 
-/* The worker: the only user of the secrets engine and of the record while
- * history is scanned. */
-static void *scan_worker(void *ctx)
+/* Under the lock: records the finished tasks at the head of the line, in
+ * walk order. */
+static void retire_ready(struct history_ctx *h)
 {
-	struct history_ctx *h = ctx;
-	struct queued_blob *item;
+	struct task *t;
 
-	while ((item = queue_pop(&h->q))) {
-		h->blob = &item->b;
-		h->display_path = utf8_sanitize(item->b.path, strlen(item->b.path));
-		scan_find_secrets(h->s, item->b.path, item->b.data, item->b.len, record_hit, h);
-		free(h->display_path);
-		h->display_path = NULL;
-		free_queued(item);
+	while ((t = h->head) && t->done) {
+		if (!t->missing) {
+			struct sha256 *digest = &h->s->target->digest;
+			char *display = utf8_sanitize(t->path, strlen(t->path));
+
+			/* the input's digest covers what history gave: commit, path, size */
+			sha256_field(digest, t->commit);
+			sha256_field(digest, t->path);
+			sha256_update(digest, &t->b.len, sizeof(t->b.len));
+			t->b.path = t->path;
+			t->b.commit = t->commit;
+			t->b.author = t->author;
+			t->b.date = t->date;
+			for (size_t i = 0; i < t->n_hits; i++)
+				git_history_record(h->record, &t->hits[i].hit, &t->b, display, t->hits[i].line,
+						   t->hits[i].column);
+			free(display);
+			h->blobs++;
+			h->oversized += t->oversized;
+		}
+		h->head = t->next;
+		if (!h->head)
+			h->tail = NULL;
+		h->n_tasks--;
+		h->task_bytes -= t->queued_bytes;
+		task_free(t);
+	}
+	pthread_cond_broadcast(&h->changed);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct history_ctx *h = w->h;
+	struct task *t;
+
+	while ((t = take_task(h))) {
+		scan_task(w, t);
+		pthread_mutex_lock(&h->lock);
+		t->done = true;
+		retire_ready(h);
+		pthread_mutex_unlock(&h->lock);
 	}
 	return NULL;
 }
 
-static int scan_blob(const struct repo_blob *b, void *ctx)
+/* ---- the walk side ---- */
+
+/* Appends a task, first waiting while the pipeline is over its bounds. */
+static void push_task(struct history_ctx *h, struct task *t)
+{
+	size_t bytes = t->queued_bytes;
+
+	pthread_mutex_lock(&h->lock);
+	while (h->head && !scan_cancelled && (h->n_tasks >= TASKS_MAX || h->task_bytes + bytes > TASK_BYTES_MAX))
+		pthread_cond_wait(&h->changed, &h->lock);
+	if (h->tail)
+		h->tail->next = t;
+	else
+		h->head = t;
+	h->tail = t;
+	if (!h->untaken)
+		h->untaken = t;
+	h->n_tasks++;
+	h->task_bytes += bytes;
+	pthread_cond_broadcast(&h->changed);
+	pthread_mutex_unlock(&h->lock);
+}
+
+static int walk_result(struct history_ctx *h)
+{
+	return scan_cancelled ? -1 : h->s->write_error;
+}
+
+static int queue_ref(const struct repo_blob_ref *ref, void *ctx)
 {
 	struct history_ctx *h = ctx;
 
-	/* the input's digest covers what history gave: commit, path, size */
-	sha256_field(&h->s->target->digest, b->commit);
-	sha256_field(&h->s->target->digest, b->path);
-	sha256_update(&h->s->target->digest, &b->len, sizeof(b->len));
-	queue_push(&h->q, copy_blob(b));
-	return scan_cancelled ? -1 : h->s->write_error;
+	push_task(h, task_from_ref(ref));
+	return walk_result(h);
+}
+
+static int queue_blob(const struct repo_blob *b, void *ctx)
+{
+	struct history_ctx *h = ctx;
+
+	push_task(h, task_from_blob(b));
+	return walk_result(h);
 }
 
 static void show_progress(unsigned commits, unsigned blobs, void *ctx)
@@ -208,13 +323,78 @@ static void say_stats(struct scan *s, struct scan_target *t, const struct repo_w
 			    "fetch with --unshallow to scan them");
 }
 
+static unsigned worker_count(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > WORKERS_MAX ? WORKERS_MAX : (unsigned)n;
+}
+
+static int start_workers(struct history_ctx *h, struct scan_target *t, struct worker *w, unsigned n, char *err,
+			 size_t errlen)
+{
+	for (unsigned i = 0; i < n; i++) {
+		w[i].h = h;
+		w[i].engine = secrets_engine_clone(h->s->secrets);
+		if (repo_reader_open(t->repo, &w[i].reader, err, errlen) < 0)
+			return -EIO;
+		if (pthread_create(&w[i].thread, NULL, worker_main, &w[i]) != 0) {
+			snprintf(err, errlen, "cannot start a history scanning thread");
+			return -EAGAIN;
+		}
+		w[i].started = true;
+	}
+	return 0;
+}
+
+/* Closes the pipeline, waits for the workers to retire everything, and
+ * releases them; what a cancelled scan left unretired is dropped. */
+static void stop_workers(struct history_ctx *h, struct worker *w, unsigned n)
+{
+	pthread_mutex_lock(&h->lock);
+	h->closed = true;
+	pthread_cond_broadcast(&h->changed);
+	pthread_mutex_unlock(&h->lock);
+	for (unsigned i = 0; i < n; i++) {
+		if (w[i].started)
+			pthread_join(w[i].thread, NULL);
+		repo_reader_close(w[i].reader);
+		secrets_engine_free(w[i].engine);
+	}
+	while (h->head) {
+		struct task *t = h->head;
+		h->head = t->next;
+		task_free(t);
+	}
+	h->tail = h->untaken = NULL;
+}
+
+static int walk(struct history_ctx *h, struct scan_target *t, struct repo_walk_stats *stats, const char **what,
+		char *err, size_t errlen)
+{
+	const struct scan_request *req = h->s->req;
+
+	if (req->diff_range) {
+		*what = "range";
+		t->skip_walk = true;
+		return repo_walk_range(t->repo, req->diff_range, queue_blob, show_progress, h, stats, err, errlen);
+	}
+	if (req->history) {
+		*what = "history";
+		return repo_walk_history(t->repo, queue_ref, show_progress, h, stats, err, errlen);
+	}
+	*what = "HEAD";
+	return repo_walk_head(t->repo, queue_ref, h, stats, err, errlen);
+}
+
 int history_scan(struct scan *s, struct scan_target *t)
 {
 	struct history_ctx h = {.s = s};
-	struct repo_walk_stats stats;
-	pthread_t worker;
+	struct worker workers[WORKERS_MAX] = {0};
+	unsigned n_workers = worker_count();
+	struct repo_walk_stats stats = {0};
 	char err[512] = "";
-	const char *what;
+	const char *what = "history";
 	int rc;
 
 	if (!t->repo)
@@ -223,33 +403,24 @@ int history_scan(struct scan *s, struct scan_target *t)
 		return 0;
 	h.record = t->history = git_history_new();
 	h.show_progress = !s->req->quiet && isatty(STDERR_FILENO);
-	pthread_mutex_init(&h.q.lock, NULL);
-	pthread_cond_init(&h.q.changed, NULL);
-	if (pthread_create(&worker, NULL, scan_worker, &h) != 0) {
-		scan_notice(s, "error", t->locator, "cannot start the history scanning thread");
-		return -EAGAIN;
-	}
-	if (s->req->diff_range) {
-		what = "range";
-		t->skip_walk = true;
-		rc = repo_walk_range(t->repo, s->req->diff_range, scan_blob, show_progress, &h, &stats, err, sizeof(err));
-	} else if (s->req->history) {
-		what = "history";
-		rc = repo_walk_history(t->repo, scan_blob, show_progress, &h, &stats, err, sizeof(err));
-	} else {
-		what = "HEAD";
-		rc = repo_walk_head(t->repo, scan_blob, &h, &stats, err, sizeof(err));
-	}
-	queue_close(&h.q);
-	pthread_join(worker, NULL);
-	pthread_cond_destroy(&h.q.changed);
-	pthread_mutex_destroy(&h.q.lock);
+	pthread_mutex_init(&h.lock, NULL);
+	pthread_cond_init(&h.changed, NULL);
+	scan_mark_applicable(s, "secret");
+	rc = start_workers(&h, t, workers, n_workers, err, sizeof(err));
+	if (rc == 0)
+		rc = walk(&h, t, &stats, &what, err, sizeof(err));
+	stop_workers(&h, workers, n_workers);
+	pthread_cond_destroy(&h.changed);
+	pthread_mutex_destroy(&h.lock);
 	if (t->bare)
 		t->skip_walk = true;
 	if (h.show_progress)
 		fprintf(stderr, "\r\033[K");
 	if (*err)
 		scan_notice(s, "error", t->locator, "%s", err);
+	/* what was read, not what was queued: a shallow clone misses some */
+	stats.blobs = h.blobs;
+	stats.oversized += h.oversized;
 	say_stats(s, t, &stats, what);
 	return rc < 0 && *err ? -EINVAL : 0;
 }

@@ -170,7 +170,8 @@ bool repo_is_bare(const struct repo *r)
 /* Per-walk state shared by the three walks. */
 struct walk {
 	struct repo *r;
-	repo_blob_cb cb;
+	repo_blob_cb cb;       /* range walks: content */
+	repo_ref_cb ref_cb;    /* history and HEAD walks: references */
 	repo_progress_cb progress;
 	void *ctx;
 	struct repo_walk_stats *stats;
@@ -210,12 +211,11 @@ static int collect_head_blob(const char *root, const git_tree_entry *e, void *pa
 	return 0;
 }
 
-static void walk_init(struct walk *w, struct repo *r, repo_blob_cb cb, repo_progress_cb progress, void *ctx,
+static void walk_init(struct walk *w, struct repo *r, repo_progress_cb progress, void *ctx,
 		      struct repo_walk_stats *stats)
 {
 	memset(w, 0, sizeof(*w));
 	w->r = r;
-	w->cb = cb;
 	w->progress = progress;
 	w->ctx = ctx;
 	w->stats = stats;
@@ -239,7 +239,31 @@ static void walk_free(struct walk *w)
 	free(w->added_path);
 }
 
-/* Hands one whole blob over, unless it was handed over before. */
+/* True the first time a blob id is met in this walk. */
+static bool first_sighting(struct walk *w, const git_oid *id, char hex[GIT_OID_HEXSZ + 1])
+{
+	git_oid_tostr(hex, GIT_OID_HEXSZ + 1, id);
+	if (hashmap_contains(&w->seen, hex))
+		return false;
+	hashmap_put(&w->seen, hex, w);
+	return true;
+}
+
+/* Hands a blob over by reference, unless it was handed over before. */
+static int hand_over_ref(struct walk *w, const git_oid *id, const char *path)
+{
+	struct repo_blob_ref ref = {.path = path, .commit = w->commit_hex, .author = w->author, .date = w->date};
+
+	if (!first_sighting(w, id, ref.id))
+		return 0;
+	ref.at_head = hashmap_contains(&w->head_blobs, ref.id);
+	w->stats->blobs++;
+	w->rc = w->ref_cb(&ref, w->ctx);
+	return w->rc;
+}
+
+/* Hands one whole blob over, read here, unless it was handed over before
+ * (a binary file of a range walk). */
 static int hand_over_blob(struct walk *w, const git_oid *id, const char *path)
 {
 	char hex[GIT_OID_HEXSZ + 1];
@@ -247,10 +271,8 @@ static int hand_over_blob(struct walk *w, const git_oid *id, const char *path)
 	struct repo_blob b = {0};
 	git_object_size_t size;
 
-	git_oid_tostr(hex, sizeof(hex), id);
-	if (hashmap_contains(&w->seen, hex))
+	if (!first_sighting(w, id, hex))
 		return 0;
-	hashmap_put(&w->seen, hex, w);
 	if (git_blob_lookup(&blob, w->r->git, id) < 0)
 		return 0; /* missing object (a shallow or partial clone): nothing to read */
 	size = git_blob_rawsize(blob);
@@ -265,7 +287,6 @@ static int hand_over_blob(struct walk *w, const git_oid *id, const char *path)
 	b.author = w->author;
 	b.date = w->date;
 	b.at_head = hashmap_contains(&w->head_blobs, hex);
-	b.binary = git_blob_is_binary(blob) != 0;
 	w->stats->blobs++;
 	w->rc = w->cb(&b, w->ctx);
 	git_blob_free(blob);
@@ -323,7 +344,7 @@ static int hand_over_new_blobs(struct walk *w, git_tree *tree, git_tree *parent,
 			git_tree_free(psub);
 			git_tree_free(sub);
 		} else {
-			hand_over_blob(w, git_tree_entry_id(e), path);
+			hand_over_ref(w, git_tree_entry_id(e), path);
 		}
 		free(path);
 	}
@@ -379,14 +400,15 @@ static int walk_commits(struct walk *w, git_revwalk *revwalk, int (*per_commit)(
 	return rc;
 }
 
-int repo_walk_history(struct repo *r, repo_blob_cb cb, repo_progress_cb progress, void *ctx,
+int repo_walk_history(struct repo *r, repo_ref_cb cb, repo_progress_cb progress, void *ctx,
 		      struct repo_walk_stats *stats, char *err, size_t errlen)
 {
 	git_revwalk *revwalk = NULL;
 	struct walk w;
 	int rc;
 
-	walk_init(&w, r, cb, progress, ctx, stats);
+	walk_init(&w, r, progress, ctx, stats);
+	w.ref_cb = cb;
 	rc = start_revwalk(r, &revwalk, err, errlen);
 	if (rc == 0)
 		rc = walk_commits(&w, revwalk, hand_over_commit_blobs);
@@ -524,7 +546,8 @@ int repo_walk_range(struct repo *r, const char *range, repo_blob_cb cb, repo_pro
 	struct walk w;
 	int rc;
 
-	walk_init(&w, r, cb, progress, ctx, stats);
+	walk_init(&w, r, progress, ctx, stats);
+	w.cb = cb;
 	rc = git_revwalk_new(&revwalk, r->git) < 0 ? -EIO : 0;
 	if (rc == 0) {
 		git_revwalk_sorting(revwalk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE);
@@ -548,19 +571,20 @@ static int hand_over_head_entry(const char *root, const git_tree_entry *e, void 
 	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB || git_tree_entry_filemode(e) == GIT_FILEMODE_LINK)
 		return 0;
 	path = xasprintf("%s%s", root, git_tree_entry_name(e));
-	rc = hand_over_blob(w, git_tree_entry_id(e), path);
+	rc = hand_over_ref(w, git_tree_entry_id(e), path);
 	free(path);
 	return rc ? -1 : 0;
 }
 
-int repo_walk_head(struct repo *r, repo_blob_cb cb, void *ctx, struct repo_walk_stats *stats, char *err,
+int repo_walk_head(struct repo *r, repo_ref_cb cb, void *ctx, struct repo_walk_stats *stats, char *err,
 		   size_t errlen)
 {
 	git_commit *head = NULL;
 	struct walk w;
 	git_oid id;
 
-	walk_init(&w, r, cb, NULL, ctx, stats);
+	walk_init(&w, r, NULL, ctx, stats);
+	w.ref_cb = cb;
 	if (r->head_tree && git_oid_fromstr(&id, r->head_hex) == 0 && git_commit_lookup(&head, r->git, &id) == 0) {
 		commit_identity(&w, head);
 		stats->commits = 1;
@@ -571,4 +595,55 @@ int repo_walk_head(struct repo *r, repo_blob_cb cb, void *ctx, struct repo_walk_
 	git_commit_free(head);
 	walk_free(&w);
 	return w.rc;
+}
+
+/* ---- readers for other threads ---- */
+
+struct repo_reader {
+	git_repository *git;
+	git_blob *blob; /* the last one read */
+};
+
+int repo_reader_open(const struct repo *r, struct repo_reader **out, char *err, size_t errlen)
+{
+	struct repo_reader *rd = xcalloc(1, sizeof(*rd));
+
+	*out = NULL;
+	git_libgit2_init();
+	/* objects only: no search upwards, no work tree, no config beyond
+	 * what locating the objects needs */
+	if (git_repository_open_ext(&rd->git, r->gitdir, GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE,
+				    NULL) < 0) {
+		set_git_error(err, errlen, "cannot open the git repository again for reading");
+		repo_reader_close(rd);
+		return -EIO;
+	}
+	*out = rd;
+	return 0;
+}
+
+int repo_reader_read(struct repo_reader *rd, const char *id, const char **data, size_t *len, bool *oversized)
+{
+	git_object_size_t size;
+	git_oid oid;
+
+	git_blob_free(rd->blob);
+	rd->blob = NULL;
+	if (git_oid_fromstr(&oid, id) < 0 || git_blob_lookup(&rd->blob, rd->git, &oid) < 0)
+		return 0;
+	size = git_blob_rawsize(rd->blob);
+	*oversized = size > REPO_MAX_BLOB;
+	*data = git_blob_rawcontent(rd->blob);
+	*len = (size_t)(*oversized ? REPO_MAX_BLOB : size);
+	return 1;
+}
+
+void repo_reader_close(struct repo_reader *rd)
+{
+	if (!rd)
+		return;
+	git_blob_free(rd->blob);
+	git_repository_free(rd->git);
+	free(rd);
+	git_libgit2_shutdown();
 }

@@ -46,7 +46,6 @@ struct repo_blob {
 	const char *author;    /* "Name <email>" */
 	const char *date;      /* author date, ISO 8601 UTC */
 	bool at_head;          /* this blob is in HEAD's tree */
-	bool binary;
 };
 
 typedef int (*repo_blob_cb)(const struct repo_blob *b, void *ctx);
@@ -60,11 +59,24 @@ struct repo_walk_stats {
 };
 
 #define REPO_MAX_BLOB (10 * 1024 * 1024)
+#define REPO_ID_HEX_LEN 40
+
+/* A blob a walk met, not yet read: its id and where it was met. The
+ * strings live until the callback returns. */
+struct repo_blob_ref {
+	char id[REPO_ID_HEX_LEN + 1];
+	const char *path, *commit, *author, *date;
+	bool at_head;
+};
+
+typedef int (*repo_ref_cb)(const struct repo_blob_ref *ref, void *ctx);
 
 /* Every commit reachable from any ref (and HEAD), oldest first; each
- * distinct blob that a commit adds or changes is handed over once, whole,
- * with the first commit that brought it. */
-int repo_walk_history(struct repo *r, repo_blob_cb cb, repo_progress_cb progress, void *ctx,
+ * distinct blob that a commit adds or changes is handed over once, by
+ * reference, with the first commit that brought it. Only trees and
+ * commits are read here: blobs are read with a repo_reader, so that
+ * reading them (most of a history walk) can happen on other threads. */
+int repo_walk_history(struct repo *r, repo_ref_cb cb, repo_progress_cb progress, void *ctx,
 		      struct repo_walk_stats *stats, char *err, size_t errlen);
 /* The commits in `range` ("BASE" meaning BASE..HEAD, or "BASE..TIP"),
  * oldest first: the lines each one added, file by file. */
@@ -72,8 +84,23 @@ int repo_walk_range(struct repo *r, const char *range, repo_blob_cb cb, repo_pro
 		    struct repo_walk_stats *stats, char *err, size_t errlen);
 /* Checks that a range names revisions of this repository. */
 int repo_check_range(struct repo *r, const char *range, char *err, size_t errlen);
-/* Every blob of HEAD's tree, whole (a bare repository's current state). */
-int repo_walk_head(struct repo *r, repo_blob_cb cb, void *ctx, struct repo_walk_stats *stats, char *err,
+/* Every blob of HEAD's tree, by reference (a bare repository's current
+ * state). */
+int repo_walk_head(struct repo *r, repo_ref_cb cb, void *ctx, struct repo_walk_stats *stats, char *err,
 		   size_t errlen);
+
+/* Reads blobs by id on a thread of its own: a repository handle of its own
+ * on the same git directory (libgit2 handles are not shared between
+ * threads; the pack files and their caches behind them are). */
+struct repo_reader;
+
+int repo_reader_open(const struct repo *r, struct repo_reader **out, char *err, size_t errlen);
+/* Reads a blob, at most REPO_MAX_BLOB bytes of it (*oversized says it was
+ * longer). The content stays valid until the next read or the close.
+ * Returns 1, or 0 when the object is not there (a shallow or partial
+ * clone): nothing to read. Whether it is text is the secrets engine's to
+ * judge. */
+int repo_reader_read(struct repo_reader *rd, const char *id, const char **data, size_t *len, bool *oversized);
+void repo_reader_close(struct repo_reader *rd);
 
 #endif

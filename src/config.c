@@ -132,7 +132,13 @@ static void parse_keywords(struct yaml_check *chk, const struct yaml_node *map, 
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		char *k = xstrdup(yaml_scalar_str(yaml_list_at(list, i)));
+		const struct yaml_node *item = yaml_list_at(list, i);
+		char *k = xstrdup(yaml_scalar_str(item));
+
+		if (strlen(k) < SECRETS_MIN_KEYWORD_LEN)
+			yaml_check_error(chk, item,
+					 "keyword '%s' is shorter than %d characters: it would select nearly every line",
+					 k, SECRETS_MIN_KEYWORD_LEN);
 
 		for (char *q = k; *q; q++)
 			*q = (char)tolower((unsigned char)*q);
