@@ -645,8 +645,6 @@ static void record_inputs(struct scan *s, struct scan_target *targets, size_t n)
 			.commit = t->repo ? repo_head_commit(t->repo) : NULL,
 		};
 		int rc = store_add_input(s->store, s->run_id, &in);
-		if (rc == 0)
-			rc = store_set_target_digest(s->store, s->run_id, t->locator, t->digest_hex);
 		if (rc < 0)
 			s->write_error = rc;
 	}
@@ -840,7 +838,9 @@ int scan_run(struct store *st, const struct scan_request *req, int64_t *run_id, 
 	}
 	rc = store_run_finish(st, s.run_id, *exit_code);
 	if (rc < 0) {
-		snprintf(err, errlen, "cannot complete run %lld (%s)", (long long)s.run_id, strerror(-rc));
+		snprintf(err, errlen, "cannot complete run %lld (%s); run marked failed", (long long)s.run_id,
+			 strerror(-rc));
+		store_run_fail(st, s.run_id, "store write failed");
 		*exit_code = 3;
 	}
 out:

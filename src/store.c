@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hash.h"
@@ -31,24 +33,75 @@
 #define ASSAY_VERSION "dev"
 #endif
 
-/* Rows written per transaction before it is committed. */
-#define STORE_BATCH_ROWS 500
+/* A batch transaction is committed after this many rows, or once it is
+ * this old: few commits (each rewrites the pages of the random-keyed
+ * fingerprint index the batch touched), and what a killed scan found is
+ * never more than a second behind in the database. */
+#define STORE_BATCH_ROWS 10000
+#define STORE_BATCH_SECONDS 1
 #define STORE_BUSY_TIMEOUT_MS 5000
+/* The WAL is copied into the database (and both synced) when it reaches
+ * this many pages (32 MiB): a large scan checkpoints a few times rather
+ * than dozens. */
+#define STORE_WAL_CHECKPOINT_PAGES 8192
+/* Rows handed to the writer thread and not yet written. */
+#define STORE_QUEUE_MAX 2048
+
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
 
 #define STORE_INTERRUPTED_ERROR "interrupted: the process that wrote this run stopped before it finished"
+
+/* A finding or notice on its way to the writer thread, with copies of
+ * its strings. */
+struct queued_row {
+	struct queued_row *next;
+	int64_t run;
+	bool is_notice;
+	struct finding f;
+	struct store_notice n;
+	char strings[]; /* every string of f or n, NUL-terminated, back to back */
+};
+
+/* The thread that writes a run's findings and notices while the scan goes
+ * on; every other store call waits until it has written everything queued
+ * (store_usable), so the database sees rows in the order they were given. */
+struct store_writer {
+	pthread_t thread;
+	bool started, stopping, busy;
+	pthread_mutex_t lock;
+	pthread_cond_t work;    /* the writer waits for rows */
+	pthread_cond_t written; /* callers wait for it to catch up */
+	bool sleeping, waited_for;
+	struct queued_row *head, *tail;
+	size_t queued;
+	int error; /* the first failed write; later rows are dropped */
+};
+
+/* The writer is woken when this many rows wait (or when someone waits for
+ * it): one wake-up per row would cost more than the row. */
+#define STORE_QUEUE_WAKE 256
 
 struct store {
 	sqlite3 *db;
 	char *path;
+	struct store_writer writer;
 	/* Prepared once, reused for every row. */
 	sqlite3_stmt *insert_finding;
 	sqlite3_stmt *insert_input;
 	sqlite3_stmt *insert_notice;
-	/* The write transaction that batches rows, and how many it holds. */
+	/* The write transaction that batches rows, how many it holds, and
+	 * when it began. */
 	bool batch_open;
 	unsigned batch_rows;
+	time_t batch_started;
+	unsigned batch_max_rows, batch_max_seconds; /* STORE_BATCH_*, or store_set_batch's */
 	/* The run this process began and has not yet finished or failed. */
 	int64_t active_run;
+	/* The serialisation of the active run's findings (hash version 4),
+	 * hashed as they are written, and how many were written. */
+	struct sha256 findings_hash;
+	uint64_t findings_written;
 };
 
 /*
@@ -261,13 +314,29 @@ static const char *const store_migrations[] = {
 	/* Reports that list findings rule by rule (JUnit: per control, per
 	 * rule) read them through this index instead of scanning the run. */
 	"CREATE INDEX findings_by_run_rule ON findings (run_id, rule);",
+	/* 5: a cheaper findings table to write, for runs of tens of thousands
+	 * of findings. Reports sort a run's findings when they read them
+	 * instead of keeping them sorted in an index on every insert; the rule
+	 * index also holds `waived`, so that counting a run's findings rule by
+	 * rule reads the index alone; a finding's target digest is stored only
+	 * when it is its own (an image's), the input's being read through
+	 * `inputs`, so that no row is rewritten once the walk is over; and
+	 * rows may only be added to a running run by the code that began it
+	 * (store_add_finding checks once per run), not by a trigger that made
+	 * every insert keep a statement journal. */
+	"DROP INDEX findings_by_run_order;"
+	"DROP INDEX findings_by_run_rule;"
+	"CREATE INDEX findings_by_run_rule ON findings (run_id, rule, waived);"
+	"DROP TRIGGER findings_only_while_running;",
 };
 
 /* How a run's content hash is serialised (docs/store.md): 1 for runs sealed
  * before schema 2, 2 adds findings' layer_digest and the image inventory,
  * 3 adds the run's configuration, findings' waiver and baseline state, the
- * profiles, control results, waivers and rule settings. */
-#define STORE_HASH_VERSION 3
+ * profiles, control results, waivers and rule settings; 4 puts in place of
+ * the finding records one record with their count and the SHA-256 of their
+ * serialisation, which the store computes as it writes them. */
+#define STORE_HASH_VERSION 4
 
 _Static_assert(ARRAY_LEN(store_migrations) == STORE_SCHEMA_VERSION,
 	       "one migration step per schema version");
@@ -344,9 +413,18 @@ static int open_error(struct store *s, int rc, const char *what, char *err, size
 	return sql_errno(rc);
 }
 
-static bool store_usable(const struct store *s)
+static void writer_wait_idle(struct store_writer *w);
+static void writer_start(struct store *s);
+static int writer_stop(struct store *s);
+
+/* Also waits for the writer thread to have written everything queued, so
+ * that whatever the caller does next happens after it. */
+static bool store_usable(struct store *s)
 {
-	return s && s->db;
+	if (!s || !s->db)
+		return false;
+	writer_wait_idle(&s->writer);
+	return true;
 }
 
 /* ---- small SQL helpers ----------------------------------------------- */
@@ -458,6 +536,7 @@ static int batch_begin(struct store *s)
 		return rc;
 	s->batch_open = true;
 	s->batch_rows = 0;
+	s->batch_started = time(NULL);
 	return 0;
 }
 
@@ -484,12 +563,21 @@ static void batch_rollback(struct store *s)
 	s->batch_rows = 0;
 }
 
-/* Counts a written row; every STORE_BATCH_ROWS rows the batch is committed. */
+/* Counts a written row; the batch is committed when it is full or old. */
 static int batch_row_written(struct store *s)
 {
-	if (++s->batch_rows < STORE_BATCH_ROWS)
+	if (++s->batch_rows < s->batch_max_rows &&
+	    (s->batch_rows % 256 || !s->batch_max_seconds || time(NULL) - s->batch_started < s->batch_max_seconds))
 		return 0;
 	return batch_commit(s);
+}
+
+void store_set_batch(struct store *s, unsigned rows, unsigned seconds)
+{
+	if (!store_usable(s))
+		return;
+	s->batch_max_rows = rows ? rows : STORE_BATCH_ROWS;
+	s->batch_max_seconds = seconds;
 }
 
 /* ---- opening and migrating ------------------------------------------- */
@@ -596,7 +684,10 @@ static int configure_connection(struct store *s, char *err, size_t errlen)
 	rc = enable_wal(s, err, errlen);
 	if (rc)
 		return rc;
-	rc = sqlite3_exec(s->db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+	rc = sqlite3_exec(s->db,
+			  "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;"
+			  " PRAGMA wal_autocheckpoint=" STRINGIFY(STORE_WAL_CHECKPOINT_PAGES),
+			  NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		return open_error(s, rc, "cannot configure the connection", err, errlen);
 	return 0;
@@ -697,6 +788,11 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 		goto out;
 	s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
+	s->batch_max_rows = STORE_BATCH_ROWS;
+	s->batch_max_seconds = STORE_BATCH_SECONDS;
+	pthread_mutex_init(&s->writer.lock, NULL);
+	pthread_cond_init(&s->writer.work, NULL);
+	pthread_cond_init(&s->writer.written, NULL);
 	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE, NULL);
 	if (rc != SQLITE_OK) {
 		rc = open_error(s, rc, "cannot open", err, errlen);
@@ -721,6 +817,10 @@ void store_close(struct store *s)
 {
 	if (!s)
 		return;
+	writer_stop(s);
+	pthread_cond_destroy(&s->writer.work);
+	pthread_cond_destroy(&s->writer.written);
+	pthread_mutex_destroy(&s->writer.lock);
 	if (s->db) {
 		/* Rows written so far are kept; an unfinished run stays "running". */
 		if (batch_commit(s) < 0)
@@ -856,6 +956,9 @@ int store_run_begin(struct store *s, const char *command, const char *fail_on, i
 		goto out;
 	*run_id = sqlite3_last_insert_rowid(s->db);
 	s->active_run = *run_id;
+	sha256_init(&s->findings_hash);
+	s->findings_written = 0;
+	writer_start(s);
 out:
 	sqlite3_finalize(st);
 	return rc;
@@ -909,19 +1012,57 @@ static bool finding_is_valid(const struct finding *f)
 	       strnlen(f->fingerprint, sizeof(f->fingerprint)) == SHA256_HEX_LEN;
 }
 
-int store_add_finding(struct store *s, int64_t run, const struct finding *f)
+static void hash_int(struct sha256 *h, int64_t v)
 {
-	sqlite3_stmt *st;
-	int rc;
+	char num[32];
 
-	if (!store_usable(s))
-		return -EBADF;
-	if (!finding_is_valid(f))
-		return -EINVAL;
-	rc = batch_begin(s);
+	snprintf(num, sizeof(num), "%" PRId64, v);
+	sha256_field(h, num);
+}
+
+/* A finding's record in the content hash, field for field as hash_column
+ * serialises the row that store_add_finding writes. */
+static void hash_finding_record(struct sha256 *h, const struct finding *f)
+{
+	sha256_field(h, "finding");
+	sha256_field(h, f->rule);
+	hash_int(h, (int64_t)f->severity);
+	sha256_field(h, f->target);
+	sha256_field(h, f->target_digest);
+	sha256_field(h, f->path);
+	hash_int(h, (int64_t)f->line);
+	hash_int(h, (int64_t)f->column);
+	sha256_field(h, f->message);
+	sha256_field(h, f->evidence);
+	sha256_field(h, f->secret_hash);
+	sha256_field(h, f->fingerprint);
+	sha256_field(h, f->commit);
+	sha256_field(h, f->author);
+	sha256_field(h, f->date);
+	hash_int(h, f->waived ? 1 : 0);
+	sha256_field(h, f->layer);
+	sha256_field(h, f->waiver);
+	sha256_field(h, f->baseline);
+}
+
+/* Findings go only to a running run: the one this handle began (known
+ * without a query), or another that the store says is running. */
+static int require_writable_run(struct store *s, int64_t run)
+{
+	return run == s->active_run ? 0 : require_running(s, run);
+}
+
+static int write_finding_row(struct store *s, int64_t run, const struct finding *f)
+{
+	sqlite3_stmt *st = s->insert_finding;
+	int rc = batch_begin(s);
+
 	if (rc)
 		return rc;
-	st = s->insert_finding;
+	if (run == s->active_run) {
+		hash_finding_record(&s->findings_hash, f);
+		s->findings_written++;
+	}
 	sqlite3_bind_int64(st, 1, run);
 	bind_text(st, 2, f->rule);
 	sqlite3_bind_int(st, 3, (int)f->severity);
@@ -944,19 +1085,13 @@ int store_add_finding(struct store *s, int64_t run, const struct finding *f)
 	return batch_insert(s, st);
 }
 
-int store_add_notice(struct store *s, int64_t run, const struct store_notice *n)
+static int write_notice_row(struct store *s, int64_t run, const struct store_notice *n)
 {
-	sqlite3_stmt *st;
-	int rc;
+	sqlite3_stmt *st = s->insert_notice;
+	int rc = batch_begin(s);
 
-	if (!store_usable(s))
-		return -EBADF;
-	if (!n || !n->level || !n->message)
-		return -EINVAL;
-	rc = batch_begin(s);
 	if (rc)
 		return rc;
-	st = s->insert_notice;
 	sqlite3_bind_int64(st, 1, run);
 	bind_text(st, 2, n->level);
 	bind_text(st, 3, n->path);
@@ -965,35 +1100,225 @@ int store_add_notice(struct store *s, int64_t run, const struct store_notice *n)
 	return batch_insert(s, st);
 }
 
-int store_set_target_digest(struct store *s, int64_t run, const char *target, const char *digest)
+/* ---- the writer thread ---------------------------------------------- */
+
+static void *writer_main(void *arg)
 {
-	sqlite3_stmt *st = NULL;
+	struct store *s = arg;
+	struct store_writer *w = &s->writer;
+	struct queued_row *row;
+
+	pthread_setname_np(pthread_self(), "assay-store");
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (!w->head && !w->stopping) {
+			if (w->waited_for)
+				pthread_cond_broadcast(&w->written);
+			w->sleeping = true;
+			pthread_cond_wait(&w->work, &w->lock);
+			w->sleeping = false;
+		}
+		row = w->head;
+		if (!row)
+			break; /* stopping, and everything is written */
+		w->head = row->next;
+		if (!w->head)
+			w->tail = NULL;
+		w->busy = true;
+		pthread_mutex_unlock(&w->lock);
+		int rc = row->is_notice ? write_notice_row(s, row->run, &row->n) : write_finding_row(s, row->run, &row->f);
+		free(row);
+		pthread_mutex_lock(&w->lock);
+		w->busy = false;
+		w->queued--;
+		if (rc && !w->error)
+			w->error = rc;
+		if (w->waited_for && (rc || w->queued < STORE_QUEUE_MAX / 2))
+			pthread_cond_broadcast(&w->written);
+	}
+	if (w->waited_for)
+		pthread_cond_broadcast(&w->written);
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/* Started when a run begins; without a thread (it could not start), rows
+ * are written on the caller's thread. */
+static void writer_start(struct store *s)
+{
+	struct store_writer *w = &s->writer;
+
+	if (w->started)
+		return;
+	w->error = 0;
+	w->stopping = false;
+	w->started = pthread_create(&w->thread, NULL, writer_main, s) == 0;
+}
+
+/* Writes what is queued and ends the thread; returns the first write error. */
+static int writer_stop(struct store *s)
+{
+	struct store_writer *w = &s->writer;
 	int rc;
 
-	if (!store_usable(s))
-		return -EBADF;
-	if (!target)
-		return -EINVAL;
-	/* Only a running run: a sealed run's content hash covers this column. */
-	rc = require_running(s, run);
-	if (rc)
-		goto out;
-	rc = batch_begin(s);
-	if (rc)
-		goto out;
-	/* Findings that carry their own digest (an image's) keep it. */
-	rc = prepare(s,
-		     "UPDATE findings SET target_digest = ?1 WHERE run_id = ?2 AND target = ?3 AND target_digest IS NULL",
-		     &st);
-	if (rc)
-		goto out;
-	bind_text(st, 1, digest);
-	sqlite3_bind_int64(st, 2, run);
-	bind_text(st, 3, target);
-	rc = step_done(st);
-out:
-	sqlite3_finalize(st);
+	if (!w->started)
+		return 0;
+	pthread_mutex_lock(&w->lock);
+	w->stopping = true;
+	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	w->started = false;
+	rc = w->error;
+	w->error = 0;
 	return rc;
+}
+
+static void writer_wait_idle(struct store_writer *w)
+{
+	if (!w->started)
+		return;
+	pthread_mutex_lock(&w->lock);
+	while (w->head || w->busy) {
+		w->waited_for = true;
+		pthread_cond_signal(&w->work);
+		pthread_cond_wait(&w->written, &w->lock);
+	}
+	w->waited_for = false;
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Hands a row to the writer, waiting while the queue is full; returns an
+ * earlier write's error (the row is then dropped). */
+static int writer_push(struct store_writer *w, struct queued_row *row)
+{
+	int rc;
+
+	pthread_mutex_lock(&w->lock);
+	while (w->queued >= STORE_QUEUE_MAX && !w->error) {
+		w->waited_for = true;
+		pthread_cond_signal(&w->work);
+		pthread_cond_wait(&w->written, &w->lock);
+	}
+	w->waited_for = false;
+	rc = w->error;
+	if (!rc) {
+		if (w->tail)
+			w->tail->next = row;
+		else
+			w->head = row;
+		w->tail = row;
+		w->queued++;
+		if (w->sleeping && w->queued >= STORE_QUEUE_WAKE)
+			pthread_cond_signal(&w->work);
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (rc)
+		free(row);
+	return rc;
+}
+
+/* Copies of the strings a row points at, packed after it. */
+struct packer {
+	char *next;
+};
+
+static size_t packed_len(const char *str)
+{
+	return str ? strlen(str) + 1 : 0;
+}
+
+static const char *pack(struct packer *p, const char *str)
+{
+	char *copy = p->next;
+	size_t n = packed_len(str);
+
+	if (!str)
+		return NULL;
+	memcpy(copy, str, n);
+	p->next += n;
+	return copy;
+}
+
+static struct queued_row *queued_finding(int64_t run, const struct finding *f)
+{
+	const char *strs[] = {f->rule,   f->target, f->target_digest, f->path,   f->message, f->evidence,
+			      f->secret_hash, f->layer, f->commit, f->author, f->date,    f->waiver,
+			      f->baseline};
+	size_t total = 0;
+	struct queued_row *row;
+	struct packer p;
+
+	for (size_t i = 0; i < ARRAY_LEN(strs); i++)
+		total += packed_len(strs[i]);
+	row = xcalloc(1, sizeof(*row) + total);
+	row->run = run;
+	row->f = *f;
+	p.next = row->strings;
+	row->f.rule = pack(&p, f->rule);
+	row->f.target = pack(&p, f->target);
+	row->f.target_digest = pack(&p, f->target_digest);
+	row->f.path = pack(&p, f->path);
+	row->f.message = pack(&p, f->message);
+	row->f.evidence = pack(&p, f->evidence);
+	row->f.secret_hash = pack(&p, f->secret_hash);
+	row->f.layer = pack(&p, f->layer);
+	row->f.commit = pack(&p, f->commit);
+	row->f.author = pack(&p, f->author);
+	row->f.date = pack(&p, f->date);
+	row->f.waiver = pack(&p, f->waiver);
+	row->f.baseline = pack(&p, f->baseline);
+	row->f.identity = NULL; /* not stored */
+	return row;
+}
+
+static struct queued_row *queued_notice(int64_t run, const struct store_notice *n)
+{
+	struct queued_row *row = xcalloc(1, sizeof(*row) + packed_len(n->level) + packed_len(n->path) +
+						    packed_len(n->message));
+	struct packer p = {row->strings};
+
+	row->run = run;
+	row->is_notice = true;
+	row->n = *n;
+	row->n.level = pack(&p, n->level);
+	row->n.path = pack(&p, n->path);
+	row->n.message = pack(&p, n->message);
+	return row;
+}
+
+/* Rows of the run this handle began go through the writer thread; others
+ * (and all rows when it is not running) are written at once. */
+static bool goes_through_writer(const struct store *s, int64_t run)
+{
+	return s->writer.started && run == s->active_run;
+}
+
+int store_add_finding(struct store *s, int64_t run, const struct finding *f)
+{
+	int rc;
+
+	if (!s || !s->db)
+		return -EBADF;
+	if (!finding_is_valid(f))
+		return -EINVAL;
+	if (goes_through_writer(s, run))
+		return writer_push(&s->writer, queued_finding(run, f));
+	writer_wait_idle(&s->writer);
+	rc = require_writable_run(s, run);
+	return rc ? rc : write_finding_row(s, run, f);
+}
+
+int store_add_notice(struct store *s, int64_t run, const struct store_notice *n)
+{
+	if (!s || !s->db)
+		return -EBADF;
+	if (!n || !n->level || !n->message)
+		return -EINVAL;
+	if (goes_through_writer(s, run))
+		return writer_push(&s->writer, queued_notice(run, n));
+	writer_wait_idle(&s->writer);
+	return write_notice_row(s, run, n);
 }
 
 /* ---- content hash and chain ------------------------------------------ */
@@ -1055,7 +1380,44 @@ struct hash_record {
 	const char *tag, *sql;
 };
 
-static int run_content_hash(struct store *s, int64_t run, char out[SHA256_HEX_LEN + 1])
+/* The findings' part of a version 4 serialisation: their count and the
+ * SHA-256 of their records, as version 3 would have written them. */
+struct findings_digest {
+	uint64_t count;
+	char hex[SHA256_HEX_LEN + 1];
+};
+
+static const char sql_hash_findings[] =
+	"SELECT rule, severity, target, target_digest, path, line, col, message, evidence,"
+	" secret_hash, fingerprint, commit_sha, author, authored_at, waived, layer_digest,"
+	" waiver, baseline_state FROM findings WHERE run_id = ?1 ORDER BY id";
+
+static int digest_findings_from_rows(struct store *s, int64_t run, struct findings_digest *d)
+{
+	struct sha256 h;
+	unsigned rows;
+	int rc;
+
+	sha256_init(&h);
+	rc = hash_records(s, &h, "finding", sql_hash_findings, run, &rows);
+	if (rc)
+		return rc;
+	d->count = rows;
+	sha256_final_hex(&h, d->hex);
+	return 0;
+}
+
+static void hash_findings_digest(struct sha256 *h, const struct findings_digest *d)
+{
+	sha256_field(h, "findings");
+	hash_int(h, (int64_t)d->count);
+	sha256_field(h, d->hex);
+}
+
+/* `findings`, when given, is the digest of the run's findings computed as
+ * they were written (version 4); otherwise they are read back. */
+static int run_content_hash_with(struct store *s, int64_t run, const struct findings_digest *findings,
+				 char out[SHA256_HEX_LEN + 1])
 {
 	static const struct hash_record records_v1[] = {
 		{"run", "SELECT id, started_at, finished_at, tool_version, command, fail_on, exit_code"
@@ -1089,9 +1451,8 @@ static int run_content_hash(struct store *s, int64_t run, char out[SHA256_HEX_LE
 		{"run", "SELECT id, started_at, finished_at, tool_version, command, fail_on, exit_code,"
 			" config_path, baseline, organisation, project FROM runs WHERE id = ?1"},
 		{"input", "SELECT kind, locator, digest, commit_sha FROM inputs WHERE run_id = ?1 ORDER BY id"},
-		{"finding", "SELECT rule, severity, target, target_digest, path, line, col, message, evidence,"
-			    " secret_hash, fingerprint, commit_sha, author, authored_at, waived, layer_digest,"
-			    " waiver, baseline_state FROM findings WHERE run_id = ?1 ORDER BY id"},
+		/* version 4: replaced by their count and digest */
+		{"finding", sql_hash_findings},
 		{"notice", "SELECT level, path, line, message FROM notices WHERE run_id = ?1 ORDER BY id"},
 		{"image", "SELECT target, source, format, digest, config_digest, os, architecture"
 			  " FROM images WHERE run_id = ?1 ORDER BY id"},
@@ -1113,6 +1474,7 @@ static int run_content_hash(struct store *s, int64_t run, char out[SHA256_HEX_LE
 	};
 	const struct hash_record *records = records_v3;
 	size_t n_records = ARRAY_LEN(records_v3);
+	struct findings_digest read_back;
 	struct sha256 h;
 	unsigned rows;
 	int64_t version = 1;
@@ -1127,12 +1489,22 @@ static int run_content_hash(struct store *s, int64_t run, char out[SHA256_HEX_LE
 	} else if (version == 2) {
 		records = records_v2;
 		n_records = ARRAY_LEN(records_v2);
-	} else if (version != STORE_HASH_VERSION) {
+	} else if (version != 3 && version != STORE_HASH_VERSION) {
 		rc = -EPROTONOSUPPORT;
 		goto out;
 	}
 	sha256_init(&h);
 	for (size_t i = 0; i < n_records; i++) {
+		if (version == 4 && strcmp(records[i].tag, "finding") == 0) {
+			if (!findings) {
+				rc = digest_findings_from_rows(s, run, &read_back);
+				if (rc)
+					goto out;
+				findings = &read_back;
+			}
+			hash_findings_digest(&h, findings);
+			continue;
+		}
 		rc = hash_records(s, &h, records[i].tag, records[i].sql, run, &rows);
 		if (rc)
 			goto out;
@@ -1144,6 +1516,33 @@ static int run_content_hash(struct store *s, int64_t run, char out[SHA256_HEX_LE
 	sha256_final_hex(&h, out);
 out:
 	return rc;
+}
+
+static int run_content_hash(struct store *s, int64_t run, char out[SHA256_HEX_LEN + 1])
+{
+	return run_content_hash_with(s, run, NULL, out);
+}
+
+/* The digest of the findings this handle wrote to `run`, when they are all
+ * of the run's findings (a write that failed, or findings another handle
+ * added, make it read them back instead). */
+static int written_findings_digest(struct store *s, int64_t run, struct findings_digest *d, bool *usable)
+{
+	int64_t stored = 0;
+	struct sha256 copy;
+	int rc;
+
+	*usable = false;
+	if (run != s->active_run)
+		return 0;
+	rc = query_int64(s, "SELECT count(*) FROM findings WHERE run_id = ?1", run, &stored);
+	if (rc || (uint64_t)stored != s->findings_written)
+		return rc;
+	copy = s->findings_hash;
+	sha256_final_hex(&copy, d->hex);
+	d->count = s->findings_written;
+	*usable = true;
+	return 0;
 }
 
 int store_run_content_hash(struct store *s, int64_t run, char out[SHA256_HEX_LEN + 1])
@@ -1265,10 +1664,15 @@ static void forget_active_run(struct store *s, int64_t run)
 int store_run_finish(struct store *s, int64_t run, int exit_code)
 {
 	char content[SHA256_HEX_LEN + 1], prev[SHA256_HEX_LEN + 1], chain[SHA256_HEX_LEN + 1];
+	struct findings_digest written;
+	bool use_written = false;
 	int rc;
 
 	if (!store_usable(s))
 		return -EBADF;
+	rc = writer_stop(s);
+	if (rc)
+		return rc;
 	/* Findings are committed first, so that a failure to seal keeps them. */
 	rc = batch_commit(s);
 	if (rc)
@@ -1282,7 +1686,10 @@ int store_run_finish(struct store *s, int64_t run, int exit_code)
 	rc = record_finish_time(s, run, exit_code);
 	if (rc)
 		goto out;
-	rc = run_content_hash(s, run, content);
+	rc = written_findings_digest(s, run, &written, &use_written);
+	if (rc)
+		goto out;
+	rc = run_content_hash_with(s, run, use_written ? &written : NULL, content);
 	if (rc)
 		goto out;
 	rc = previous_chain_hash(s, run, prev);
@@ -1309,6 +1716,7 @@ int store_run_fail(struct store *s, int64_t run, const char *error)
 
 	if (!store_usable(s))
 		return -EBADF;
+	writer_stop(s); /* what it could not write is lost with the run */
 	/* Keep what was written if possible; a batch that cannot be committed
 	 * (disk full) must not stop the run from being marked failed. */
 	if (batch_commit(s) < 0)
@@ -1518,6 +1926,17 @@ out:
 	return rc;
 }
 
+/* The columns a finding is read from, in finding_from_row's order, from
+ * `findings f`. A finding without a target digest of its own has its
+ * input's (schema 5 stores it only once, on the input). */
+#define FINDING_COLUMNS                                                                                        \
+	"f.rule, f.severity, f.target,"                                                                        \
+	" coalesce(f.target_digest, (SELECT i.digest FROM inputs i WHERE i.run_id = f.run_id"                 \
+	" AND i.locator = f.target ORDER BY i.id LIMIT 1)),"                                                   \
+	" f.path, f.line, f.col, f.message, f.evidence, f.secret_hash, f.fingerprint, f.commit_sha, f.author," \
+	" f.authored_at, f.waived, f.layer_digest, f.waiver, f.baseline_state"
+#define FINDING_ORDER " ORDER BY f.severity DESC, f.rule, f.path, f.line, f.col, f.id"
+
 /* Fills a finding from a row of the query in store_foreach_finding; its
  * strings point into the row. */
 static void finding_from_row(sqlite3_stmt *st, struct finding *f)
@@ -1557,12 +1976,7 @@ int store_foreach_finding(struct store *s, int64_t run, store_finding_cb cb, voi
 		return -EBADF;
 	if (!cb)
 		return -EINVAL;
-	rc = prepare(s,
-		     "SELECT rule, severity, target, target_digest, path, line, col, message, evidence,"
-		     " secret_hash, fingerprint, commit_sha, author, authored_at, waived, layer_digest,"
-		     " waiver, baseline_state FROM findings WHERE run_id = ?1"
-		     " ORDER BY severity DESC, rule, path, line, col, id",
-		     &st);
+	rc = prepare(s, "SELECT " FINDING_COLUMNS " FROM findings f WHERE f.run_id = ?1" FINDING_ORDER, &st);
 	if (rc)
 		goto out;
 	sqlite3_bind_int64(st, 1, run);
@@ -1588,10 +2002,8 @@ int store_foreach_finding_of_rule(struct store *s, int64_t run, const char *rule
 	if (!cb || !rule)
 		return -EINVAL;
 	rc = prepare(s,
-		     "SELECT rule, severity, target, target_digest, path, line, col, message, evidence,"
-		     " secret_hash, fingerprint, commit_sha, author, authored_at, waived, layer_digest,"
-		     " waiver, baseline_state FROM findings INDEXED BY findings_by_run_rule"
-		     " WHERE run_id = ?1 AND rule = ?2 ORDER BY severity DESC, path, line, col, id",
+		     "SELECT " FINDING_COLUMNS " FROM findings f INDEXED BY findings_by_run_rule"
+		     " WHERE f.run_id = ?1 AND f.rule = ?2 ORDER BY f.severity DESC, f.path, f.line, f.col, f.id",
 		     &st);
 	if (rc)
 		goto out;
@@ -2506,11 +2918,7 @@ int store_run_id_high_water(struct store *s, int64_t *out)
 
 /* ---- reading for reports ------------------------------------------------ */
 
-/* The columns of store_foreach_finding's query, in finding_from_row's order. */
-#define FINDING_COLUMNS                                                                                     \
-	"rule, severity, target, target_digest, path, line, col, message, evidence, secret_hash, fingerprint," \
-	" commit_sha, author, authored_at, waived, layer_digest, waiver, baseline_state"
-#define FINDING_ORDER " ORDER BY severity DESC, rule, path, line, col, id"
+
 
 int store_previous_complete_run(struct store *s, int64_t run, int64_t *prev)
 {
@@ -2528,10 +2936,10 @@ int store_foreach_diff_finding(struct store *s, int64_t from, int64_t to, enum s
 {
 	/* ?1 is the run whose findings are listed, ?2 the run they are looked
 	 * up in; the lookup goes through findings_by_fingerprint. */
-	static const char absent[] = "SELECT " FINDING_COLUMNS " FROM findings f WHERE run_id = ?1 AND NOT EXISTS"
+	static const char absent[] = "SELECT " FINDING_COLUMNS " FROM findings f WHERE f.run_id = ?1 AND NOT EXISTS"
 				     " (SELECT 1 FROM findings o WHERE o.fingerprint = f.fingerprint AND o.run_id = ?2)"
 				     FINDING_ORDER;
-	static const char present[] = "SELECT " FINDING_COLUMNS " FROM findings f WHERE run_id = ?1 AND EXISTS"
+	static const char present[] = "SELECT " FINDING_COLUMNS " FROM findings f WHERE f.run_id = ?1 AND EXISTS"
 				      " (SELECT 1 FROM findings o WHERE o.fingerprint = f.fingerprint AND o.run_id = ?2)"
 				      FINDING_ORDER;
 	sqlite3_stmt *st;
@@ -2569,7 +2977,7 @@ int store_foreach_finding_first_seen(struct store *s, int64_t run, store_finding
 	" WHERE g.fingerprint = f.fingerprint AND (r.status = 'complete' OR g.run_id = f.run_id))"
 	static const char sql[] = "SELECT " FINDING_COLUMNS ", " FIRST_RUN ","
 				  " (SELECT started_at FROM runs WHERE id = " FIRST_RUN ")"
-				  " FROM findings f WHERE run_id = ?1" FINDING_ORDER;
+				  " FROM findings f WHERE f.run_id = ?1" FINDING_ORDER;
 #undef FIRST_RUN
 	sqlite3_stmt *st;
 	int rc, step = SQLITE_DONE, cb_rc = 0;

@@ -14,7 +14,7 @@
 
 #include "finding.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 struct store;
 
@@ -69,12 +69,20 @@ int store_add_input(struct store *s, int64_t run, const struct store_input *in);
  * been computed. Strings are copied. */
 int store_add_finding(struct store *s, int64_t run, const struct finding *f);
 int store_add_notice(struct store *s, int64_t run, const struct store_notice *n);
-/* Sets the target digest of the run's findings on `target`: an input's
- * digest is known only once its walk is over. */
-int store_set_target_digest(struct store *s, int64_t run, const char *target, const char *digest);
+/* Findings and notices of the run this handle began are written by a
+ * thread of the store's while the scan goes on, in the order given: a
+ * write that fails is reported by a later store_add_* call and by
+ * store_run_finish, which then refuses to seal the run. Every other store
+ * call first waits for what is queued to be written. Rows are committed in
+ * batches of `rows`, or every `seconds` (0: no time limit); the defaults
+ * (10,000 rows or one second) suit scans, tests set their own. */
+void store_set_batch(struct store *s, unsigned rows, unsigned seconds);
 /* Commits outstanding findings, computes the content hash over the run
  * (run row, inputs, findings, notices in id order) and the chain hash
- * SHA-256(prev_chain_hash || content_hash), and marks the run complete. */
+ * SHA-256(prev_chain_hash || content_hash), and marks the run complete. A
+ * finding written without a target digest reads back with its input's
+ * (the input whose locator is its target), which is known only once the
+ * walk is over. */
 int store_run_finish(struct store *s, int64_t run, int exit_code);
 /* Commits what was written and marks the run failed with a reason. */
 int store_run_fail(struct store *s, int64_t run, const char *error);

@@ -58,7 +58,7 @@ expect_eq "first complete run chains to zeros" "00000000000000000000000000000000
 "$ASSAY" scan "$tmp/big/d2" --db "$tmp/kill.db" --fail-on none -q
 expect_eq "run 3 chains to run 2" "$(sqlite3 "$tmp/kill.db" "select chain_hash from runs where id = 2")" \
 	"$(sqlite3 "$tmp/kill.db" "select prev_hash from runs where id = 3")"
-expect_eq "store schema version" 4 "$(sqlite3 "$tmp/kill.db" "pragma user_version")"
+expect_eq "store schema version" 5 "$(sqlite3 "$tmp/kill.db" "pragma user_version")"
 expect_eq "store uses WAL" wal "$(sqlite3 "$tmp/kill.db" "pragma journal_mode")"
 
 # assay diff: new, fixed and persisting by fingerprint.
@@ -93,3 +93,24 @@ cp "$tmp/d.db" "$tmp/removed.db"
 sqlite3 "$tmp/removed.db" "pragma foreign_keys=on; delete from runs where id = 2"
 run_assay verify --db "$tmp/removed.db"
 if [ "$RC" -eq 1 ] && grep -q "^run 3: the chain is broken" <<<"$OUT"; then ok "verify: a removed run breaks the chain at the next"; else not_ok "verify removed" "$RC $OUT"; fi
+
+# The by-hand recomputation in docs/store.md, run as written there, gives
+# the content hash assay sealed the run with: for a run with findings of
+# every kind of field (the demo), and for one without any finding.
+by_hand() { # by_hand DB RUN: the documented commands, with db and run set
+	local script
+	script=$(awk '/^## Recomputing the hashes by hand/ { on = 1 } on && /^    db=/ { grab = 1 }
+		grab && /^    # must equal:/ { exit } grab { sub(/^    /, ""); print }' "$(dirname "$0")/../../docs/store.md")
+	script=$(sed "s|^db=.assay/assay.db run=7|db='$1' run=$2|" <<<"$script")
+	bash -c "$script" | cut -c1-64
+}
+demo="$tmp/demo"
+cp -r "$(dirname "$0")/../../fixtures/demo" "$demo"
+"$ASSAY" scan "$demo" --db "$tmp/hand.db" --fail-on none -q
+mkdir -p "$tmp/empty"
+"$ASSAY" scan "$tmp/empty" --db "$tmp/hand.db" --fail-on none -q
+for run in 1 2; do
+	expect_eq "docs/store.md recomputes run $run's content hash by hand" \
+		"$(sqlite3 "$tmp/hand.db" "select content_hash from runs where id = $run")" "$(by_hand "$tmp/hand.db" $run)"
+done
+expect_eq "the demo run has findings to hash" 1 "$(sqlite3 "$tmp/hand.db" "select count(*) > 10 from findings where run_id = 1")"
