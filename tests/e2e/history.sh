@@ -106,3 +106,19 @@ for v in "$aws_key" "$gh_token" "$stripe_key"; do
 	done
 done
 expect_eq "history: planted secrets appear in no output or store" "" "$leaks"
+
+# Blobs are read and searched by several workers, but recorded in walk
+# order: a key first committed in a large file keeps that commit even when
+# the next commit's small file, holding the same key, is searched first.
+order="$tmp/order"
+mkdir -p "$order" && cd "$order" && git init -q -b main .
+{ yes 'filler line without anything secret in it' | head -c 8000000; printf 'aws_access_key_id = %s\n' "$aws_key"; } >big.txt
+git add big.txt && commit_as Erin erin@example.com 2024-04-01T10:00:00Z "big file"
+big_commit=$(git rev-parse HEAD)
+printf 'aws_access_key_id = %s\n' "$aws_key" >small.txt
+git add small.txt && commit_as Frank frank@example.com 2024-04-02T10:00:00Z "small file"
+git rm -q big.txt small.txt && commit_as Frank frank@example.com 2024-04-03T10:00:00Z "remove both"
+run_assay scan . --history --db "$tmp/o.db" --fail-on none -q -o "$tmp/o.json"
+expect_eq "history order: the key's first commit is the big file's" "$big_commit big.txt Erin <erin@example.com>" \
+	"$(jq -r '.findings[] | select(.rule == "git.secret-in-history") | "\(.commit) \(.path) \(.author)"' "$tmp/o.json")"
+cd "$tmp" || exit 1

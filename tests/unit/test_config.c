@@ -138,6 +138,9 @@ static void test_errors(void **state)
 	expect_error("secret-rules:\n  - {id: secret.custom-a, title: A, regex: x}\n  - {id: secret.custom-a, title: B, "
 		     "regex: y}\n",
 		     ".assay.yml:3:10: rule 'secret.custom-a' is defined twice");
+	expect_error("secret-rules:\n  - id: secret.custom-a\n    title: A\n    regex: 'x[0-9]{8}'\n"
+		     "    keywords: [acme, x]\n",
+		     ".assay.yml:5:22: keyword 'x' is shorter than 2 characters: it would select nearly every line");
 	expect_error("profiles: {a: b}\n", ".assay.yml:1:11: 'profiles' must be a list");
 	expect_error("project: a\n---\nproject: b\n", "found more after the first");
 	expect_error("&a [*a]\n", ".assay.yml:");
