@@ -860,6 +860,64 @@ static void test_hash_version_3_runs(void **state)
 	store_close(s);
 }
 
+/* A database at schema 4 (its findings index kept sorted, a trigger on
+ * every finding insert, each row holding its input's digest, runs sealed
+ * by hash version 3) is migrated to 5 on open: the old run still verifies,
+ * reads as before, and new runs go on the chain. */
+static void test_migration_from_schema_4(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = open_store(fx);
+	char want[SHA256_HEX_LEN + 1], prev[SHA256_HEX_LEN + 1], chain[SHA256_HEX_LEN + 1], sql[512];
+	char got[SHA256_HEX_LEN + 1];
+	int64_t old_run = complete_small_run(s, "k8s.privileged", 0), run;
+	struct store_run r;
+	sqlite3 *db;
+
+	store_close(s);
+	/* Turn the database back into what schema 4 wrote, the run sealed by
+	 * hash version 3 over the same rows. */
+	expected_content_hash_v(3, old_run, "k8s.privileged", 0, want);
+	memset(prev, '0', SHA256_HEX_LEN);
+	prev[SHA256_HEX_LEN] = '\0';
+	expected_chain_hash(prev, want, chain);
+	db = raw_open(fx->db);
+	raw_exec(db, "DROP INDEX findings_by_run_rule;"
+		     "CREATE INDEX findings_by_run_order ON findings (run_id, severity DESC, rule, path, line, col);"
+		     "CREATE INDEX findings_by_run_rule ON findings (run_id, rule);"
+		     "CREATE TRIGGER findings_only_while_running BEFORE INSERT ON findings"
+		     " WHEN (SELECT status FROM runs WHERE id = NEW.run_id) IS NOT 'running'"
+		     " BEGIN SELECT RAISE(ABORT, 'run is not running'); END;"
+		     "UPDATE runs SET hash_version = 3; PRAGMA user_version = 4;");
+	snprintf(sql, sizeof(sql), "UPDATE runs SET content_hash = '%s', chain_hash = '%s' WHERE id = %lld", want, chain,
+		 (long long)old_run);
+	raw_exec(db, sql);
+	sqlite3_close(db);
+
+	s = open_store(fx); /* migrates to 5 */
+	db = raw_open(fx->db);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 5);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master"
+				     " WHERE name IN ('findings_by_run_order', 'findings_only_while_running')"),
+			 0);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM pragma_index_info('findings_by_run_rule')"), 3);
+	sqlite3_close(db);
+	assert_int_equal(store_run_get(s, old_run, &r), 0);
+	assert_int_equal(store_run_content_hash(s, old_run, got), 0);
+	assert_string_equal(got, r.content_hash);
+	store_run_clear(&r);
+	run = complete_small_run(s, "k8s.host-pid", 0);
+	assert_int_equal(store_run_get(s, run, &r), 0);
+	assert_int_equal(store_run_content_hash(s, run, got), 0);
+	assert_string_equal(got, r.content_hash);
+	assert_string_equal(r.prev_hash, chain); /* the new run chains to the old one */
+	store_run_clear(&r);
+	db = raw_open(fx->db);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM runs WHERE hash_version = 4"), 1);
+	sqlite3_close(db);
+	store_close(s);
+}
+
 /* ---- compliance (schema 3) ---- */
 
 struct compliance_seen {
@@ -1724,6 +1782,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_finding_layer_and_target_digest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hash_version_1_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hash_version_3_runs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_from_schema_4, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compliance_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_keeps_the_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_bounds, setup, teardown),
