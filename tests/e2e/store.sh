@@ -10,7 +10,7 @@ trap 'rm -rf "$tmp"' EXIT
 # A tree big enough that the scan is still running when the signal comes.
 big="$tmp/big"
 mkdir -p "$big"
-for d in $(seq 1 400); do
+for d in $(seq 1 600); do
 	mkdir -p "$big/d$d"
 	for f in $(seq 1 25); do
 		printf 'DB_PASSWORD=short%d\nAPI_KEY=changeme\nPORT=%d\n' "$f" "$f" >"$big/d$d/.env.s$f"
@@ -20,10 +20,17 @@ chmod -R a+r "$big"
 
 status_of() { sqlite3 "$1" "select status from runs where id = $2"; }
 
+# Signals the scan as soon as its run is in the store (the scan is then
+# walking the tree, which takes it a good part of a second), rather than
+# after a fixed time that a faster scan outruns.
 stop_midway() { # stop_midway SIGNAL DB
 	"$ASSAY" scan "$big" --db "$2" --fail-on none -q &
-	local pid=$!
-	sleep 0.3
+	local pid=$! tries=0
+	until [ "$(sqlite3 "$2" "select count(*) from runs where status = 'running'" 2>/dev/null)" = 1 ] ||
+		[ $tries -ge 500 ]; do
+		sleep 0.01
+		tries=$((tries + 1))
+	done
 	kill -"$1" "$pid" 2>/dev/null
 	wait "$pid"
 	echo $?
