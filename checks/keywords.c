@@ -77,9 +77,9 @@ static uint32_t gram_hash(uint32_t x, unsigned n)
 	return (masked * mult[n]) >> (32 - GRAM_BITS);
 }
 
-static bool gram_bit(const struct keywords *k, uint32_t h)
+static unsigned gram_bit(const struct keywords *k, uint32_t h)
 {
-	return (k->gram_bits[h / 64] >> (h % 64)) & 1;
+	return (unsigned)(k->gram_bits[h / 64] >> (h % 64)) & 1;
 }
 
 static void mark_gram(struct keywords *k, const char *word, size_t len)
@@ -99,7 +99,8 @@ static bool gram_may_start(const struct keywords *k, const unsigned char *p)
 {
 	uint32_t x = loose_fold4(p);
 
-	return gram_bit(k, gram_hash(x, 4)) | gram_bit(k, gram_hash(x, 3)) | gram_bit(k, gram_hash(x, 2));
+	/* three tests, no branch between them */
+	return (gram_bit(k, gram_hash(x, 4)) | gram_bit(k, gram_hash(x, 3)) | gram_bit(k, gram_hash(x, 2))) != 0;
 }
 
 /* ---- stage 1, scalar: the first pair in either case ---- */
