@@ -52,6 +52,12 @@ static unsigned char fold(unsigned char c)
 	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
 }
 
+/* The upper case of a lower-case letter; anything else as it is. */
+static unsigned char unfold(unsigned char c)
+{
+	return c >= 'a' && c <= 'z' ? (unsigned char)(c - 32) : c;
+}
+
 static uint16_t folded_pair(const unsigned char *p)
 {
 	return (uint16_t)(fold(p[0]) | fold(p[1]) << 8);
@@ -63,9 +69,9 @@ static uint16_t folded_pair(const unsigned char *p)
  * only lets a few more positions through to stage 3). */
 static uint32_t loose_fold4(const unsigned char *p)
 {
-	uint32_t x;
+	/* byte i in bits 8i..8i+7 whatever the byte order (one load on x86) */
+	uint32_t x = p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 
-	memcpy(&x, p, 4);
 	return x | 0x20202020u;
 }
 
@@ -107,8 +113,7 @@ static bool gram_may_start(const struct keywords *k, const unsigned char *p)
 
 static void mark_pair(struct keywords *k, unsigned char a, unsigned char b)
 {
-	unsigned char as[2] = {a, a >= 'a' && a <= 'z' ? (unsigned char)(a - 32) : a};
-	unsigned char bs[2] = {b, b >= 'a' && b <= 'z' ? (unsigned char)(b - 32) : b};
+	unsigned char as[2] = {a, unfold(a)}, bs[2] = {b, unfold(b)};
 
 	for (int i = 0; i < 2; i++)
 		for (int j = 0; j < 2; j++) {
@@ -132,7 +137,7 @@ struct byte_set {
 
 static void set_add_folded(struct byte_set *s, unsigned char c)
 {
-	unsigned char both[2] = {c, c >= 'a' && c <= 'z' ? (unsigned char)(c - 32) : c};
+	unsigned char both[2] = {c, unfold(c)};
 
 	for (int i = 0; i < 2; i++)
 		s->bits[both[i] / 64] |= (uint64_t)1 << (both[i] % 64);

@@ -1,9 +1,10 @@
 /*
  * The secrets engine (see secrets.h). One keyword pass over the buffer
  * (keywords.c) decides which rules can match it at all, and where; only
- * those rules' own regexes then run, around the lines holding a keyword. Hits pass the rule's entropy floor, its
- * allowlist and the shared placeholder test, lose to a more specific rule
- * on the same text, and learn whether an assay:ignore comment covers them.
+ * those rules' own regexes then run, around the lines holding a keyword.
+ * Hits pass the rule's entropy floor, its allowlist and the shared
+ * placeholder test, lose to a more specific rule on the same text, and
+ * learn whether an assay:ignore comment covers them.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "secrets.h"

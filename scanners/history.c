@@ -37,12 +37,6 @@
 #define TASK_BYTES_MAX (16 * 1024 * 1024)
 #define WORKERS_MAX 8
 
-/* A secret found in a task, kept until the task is retired. */
-struct task_hit {
-	struct secret_hit hit; /* redacted is our copy; ignore_reason unused */
-	unsigned line, column;
-};
-
 struct task {
 	/* what to scan: a blob by reference, or a range's added lines */
 	struct repo_blob b;
@@ -53,7 +47,9 @@ struct task {
 	size_t queued_bytes; /* added lines held from the walk to retirement */
 	/* what scanning found */
 	bool done, missing, oversized;
-	struct task_hit *hits;
+	/* secrets found, kept until the task is retired: redacted is our
+	 * copy, line and column are the file's */
+	struct secret_hit *hits;
 	size_t n_hits, cap_hits;
 	struct task *next;
 };
@@ -72,8 +68,6 @@ struct history_ctx {
 	bool closed;
 	/* what retirement counted */
 	unsigned blobs, oversized;
-	int reader_error; /* a worker could not open the repository */
-	char reader_err[256];
 };
 
 struct worker {
@@ -84,9 +78,21 @@ struct worker {
 	bool started;
 };
 
-static struct task *task_from_blob(const struct repo_blob *b)
+/* A task with copies of where the blob was met. */
+static struct task *task_new(const char *path, const char *commit, const char *author, const char *date)
 {
 	struct task *t = xcalloc(1, sizeof(*t));
+
+	t->path = xstrdup(path);
+	t->commit = xstrdup(commit);
+	t->author = xstrdup(author);
+	t->date = xstrdup(date);
+	return t;
+}
+
+static struct task *task_from_blob(const struct repo_blob *b)
+{
+	struct task *t = task_new(b->path, b->commit, b->author, b->date);
 
 	t->data = xmalloc(b->len ? b->len : 1);
 	memcpy(t->data, b->data, b->len);
@@ -98,24 +104,16 @@ static struct task *task_from_blob(const struct repo_blob *b)
 	t->queued_bytes = b->len;
 	t->b.data = t->data;
 	t->b.lines = t->lines;
-	t->path = xstrdup(b->path);
-	t->commit = xstrdup(b->commit);
-	t->author = xstrdup(b->author);
-	t->date = xstrdup(b->date);
 	return t;
 }
 
 static struct task *task_from_ref(const struct repo_blob_ref *ref)
 {
-	struct task *t = xcalloc(1, sizeof(*t));
+	struct task *t = task_new(ref->path, ref->commit, ref->author, ref->date);
 
 	t->by_ref = true;
 	memcpy(t->id, ref->id, sizeof(t->id));
 	t->b.at_head = ref->at_head;
-	t->path = xstrdup(ref->path);
-	t->commit = xstrdup(ref->commit);
-	t->author = xstrdup(ref->author);
-	t->date = xstrdup(ref->date);
 	return t;
 }
 
@@ -124,7 +122,7 @@ static void task_free(struct task *t)
 	if (t->data)
 		secure_free(t->data, t->b.len);
 	for (size_t i = 0; i < t->n_hits; i++)
-		free(t->hits[i].hit.redacted);
+		free(t->hits[i].redacted);
 	free(t->hits);
 	free(t->lines);
 	free(t->path);
@@ -136,40 +134,32 @@ static void task_free(struct task *t)
 
 /* ---- the worker side ---- */
 
-struct collect_ctx {
-	struct task *t;
-};
-
 /* A hit keeps its file line: for added lines, the buffer's line i is the
  * file's line lines[i]. An assay:ignore comment in a blob speaks for it in
  * history too. */
 static void collect_hit(const struct secret_hit *hit, void *ctx)
 {
-	struct task *t = ((struct collect_ctx *)ctx)->t;
-	struct task_hit *th;
-	unsigned line = hit->line, column = hit->column;
+	struct task *t = ctx;
+	struct secret_hit *h;
 
 	if (hit->ignored)
 		return;
-	if (t->b.lines && line >= 1 && line <= t->b.n_lines)
-		line = t->b.lines[line - 1];
-	if (hit->in_binary)
-		line = column = 0;
 	if (t->n_hits == t->cap_hits) {
 		t->cap_hits = t->cap_hits ? t->cap_hits * 2 : 4;
 		t->hits = xrealloc(t->hits, t->cap_hits * sizeof(*t->hits));
 	}
-	th = &t->hits[t->n_hits++];
-	th->hit = *hit;
-	th->hit.redacted = xstrdup(hit->redacted);
-	th->hit.ignore_reason = NULL;
-	th->line = line;
-	th->column = column;
+	h = &t->hits[t->n_hits++];
+	*h = *hit;
+	h->redacted = xstrdup(hit->redacted);
+	h->ignore_reason = NULL;
+	if (t->b.lines && h->line >= 1 && h->line <= t->b.n_lines)
+		h->line = t->b.lines[h->line - 1];
+	if (h->in_binary)
+		h->line = h->column = 0;
 }
 
 static void scan_task(struct worker *w, struct task *t)
 {
-	struct collect_ctx c = {t};
 	const char *data = t->data;
 	size_t len = t->b.len;
 
@@ -180,7 +170,7 @@ static void scan_task(struct worker *w, struct task *t)
 		}
 		t->b.len = len;
 	}
-	secrets_find(w->engine, t->path, data, len, collect_hit, &c);
+	secrets_find(w->engine, t->path, data, len, collect_hit, t);
 }
 
 /* The next task no worker has taken, or NULL once the walk is over and
@@ -219,7 +209,7 @@ static void retire_ready(struct history_ctx *h)
 			t->b.author = t->author;
 			t->b.date = t->date;
 			for (size_t i = 0; i < t->n_hits; i++)
-				git_history_record(h->record, &t->hits[i].hit, &t->b, display, t->hits[i].line,
+				git_history_record(h->record, &t->hits[i], &t->b, display, t->hits[i].line,
 						   t->hits[i].column);
 			free(display);
 			h->blobs++;

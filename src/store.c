@@ -1242,33 +1242,23 @@ static const char *pack(struct packer *p, const char *str)
 
 static struct queued_row *queued_finding(int64_t run, const struct finding *f)
 {
-	const char *strs[] = {f->rule,   f->target, f->target_digest, f->path,   f->message, f->evidence,
-			      f->secret_hash, f->layer, f->commit, f->author, f->date,    f->waiver,
-			      f->baseline};
+	struct finding copy = *f;
+	const char **strs[] = {&copy.rule,   &copy.target, &copy.target_digest, &copy.path,   &copy.message,
+			       &copy.evidence, &copy.secret_hash, &copy.layer,   &copy.commit, &copy.author,
+			       &copy.date,     &copy.waiver,      &copy.baseline};
 	size_t total = 0;
 	struct queued_row *row;
 	struct packer p;
 
 	for (size_t i = 0; i < ARRAY_LEN(strs); i++)
-		total += packed_len(strs[i]);
+		total += packed_len(*strs[i]);
 	row = xcalloc(1, sizeof(*row) + total);
-	row->run = run;
-	row->f = *f;
 	p.next = row->strings;
-	row->f.rule = pack(&p, f->rule);
-	row->f.target = pack(&p, f->target);
-	row->f.target_digest = pack(&p, f->target_digest);
-	row->f.path = pack(&p, f->path);
-	row->f.message = pack(&p, f->message);
-	row->f.evidence = pack(&p, f->evidence);
-	row->f.secret_hash = pack(&p, f->secret_hash);
-	row->f.layer = pack(&p, f->layer);
-	row->f.commit = pack(&p, f->commit);
-	row->f.author = pack(&p, f->author);
-	row->f.date = pack(&p, f->date);
-	row->f.waiver = pack(&p, f->waiver);
-	row->f.baseline = pack(&p, f->baseline);
-	row->f.identity = NULL; /* not stored */
+	for (size_t i = 0; i < ARRAY_LEN(strs); i++)
+		*strs[i] = pack(&p, *strs[i]);
+	copy.identity = NULL; /* not stored */
+	row->run = run;
+	row->f = copy;
 	return row;
 }
 
