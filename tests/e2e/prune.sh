@@ -41,7 +41,7 @@ if [ "$RC" -eq 0 ] && grep -q "^pruned runs 1-3: 2 complete" <<<"$OUT"; then ok 
 expect_eq "pruned: two runs left" "4 5" "$(sqlite3 "$db" "select group_concat(id, ' ') from runs")"
 expect_eq "pruned: their findings are gone" 0 "$(sqlite3 "$db" "select count(*) from findings where run_id < 4")"
 expect_eq "pruned: their hashes are kept" "$chain2" "$(sqlite3 "$db" "select chain_hash from pruned_runs where id = 2")"
-expect_eq "store schema version 5" 5 "$(sqlite3 "$db" "pragma user_version")"
+expect_eq "store schema version 6" 6 "$(sqlite3 "$db" "pragma user_version")"
 run_assay report --db "$db" --run 1
 if [ "$RC" -eq 2 ] && grep -q "run 1 was pruned on .*: its hashes are kept, its content is not" <<<"$ERR"; then
 	ok "report of a pruned run: exit 2, saying it was pruned"

@@ -65,7 +65,7 @@ expect_eq "first complete run chains to zeros" "00000000000000000000000000000000
 "$ASSAY" scan "$tmp/big/d2" --db "$tmp/kill.db" --fail-on none -q
 expect_eq "run 3 chains to run 2" "$(sqlite3 "$tmp/kill.db" "select chain_hash from runs where id = 2")" \
 	"$(sqlite3 "$tmp/kill.db" "select prev_hash from runs where id = 3")"
-expect_eq "store schema version" 5 "$(sqlite3 "$tmp/kill.db" "pragma user_version")"
+expect_eq "store schema version" 6 "$(sqlite3 "$tmp/kill.db" "pragma user_version")"
 expect_eq "store uses WAL" wal "$(sqlite3 "$tmp/kill.db" "pragma journal_mode")"
 
 # assay diff: new, fixed and persisting by fingerprint.

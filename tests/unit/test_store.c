@@ -211,8 +211,10 @@ static void test_schema_version_on_open_and_reopen(void **state)
 				     " AND name IN ('runs', 'inputs', 'findings', 'notices')"),
 			 4);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
-				     " AND name IN ('findings_by_run_rule', 'findings_by_fingerprint')"),
+				     " AND name IN ('findings_by_run_rule', 'findings_by_fingerprint_key')"),
 			 2);
+	/* a database this build creates has 16 KiB pages */
+	assert_int_equal(raw_int(db, "PRAGMA page_size"), 16384);
 	/* schema 5: no sorted index to keep on every insert, no per-row trigger */
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master"
 				     " WHERE name IN ('findings_by_run_order', 'findings_only_while_running')"),
@@ -860,9 +862,19 @@ static void test_hash_version_3_runs(void **state)
 	store_close(s);
 }
 
+/* Turns a database back into what schema 5 wrote: findings looked up by
+ * their fingerprint's text, no integer key. */
+static void back_to_schema_5(sqlite3 *db)
+{
+	raw_exec(db, "DROP INDEX findings_by_fingerprint_key;"
+		     "ALTER TABLE findings DROP COLUMN fingerprint_key;"
+		     "CREATE INDEX findings_by_fingerprint ON findings (fingerprint);"
+		     "PRAGMA user_version = 5;");
+}
+
 /* A database at schema 4 (its findings index kept sorted, a trigger on
  * every finding insert, each row holding its input's digest, runs sealed
- * by hash version 3) is migrated to 5 on open: the old run still verifies,
+ * by hash version 3) is migrated to 6 on open: the old run still verifies,
  * reads as before, and new runs go on the chain. */
 static void test_migration_from_schema_4(void **state)
 {
@@ -882,6 +894,7 @@ static void test_migration_from_schema_4(void **state)
 	prev[SHA256_HEX_LEN] = '\0';
 	expected_chain_hash(prev, want, chain);
 	db = raw_open(fx->db);
+	back_to_schema_5(db);
 	raw_exec(db, "DROP INDEX findings_by_run_rule;"
 		     "CREATE INDEX findings_by_run_order ON findings (run_id, severity DESC, rule, path, line, col);"
 		     "CREATE INDEX findings_by_run_rule ON findings (run_id, rule);"
@@ -894,9 +907,9 @@ static void test_migration_from_schema_4(void **state)
 	raw_exec(db, sql);
 	sqlite3_close(db);
 
-	s = open_store(fx); /* migrates to 5 */
+	s = open_store(fx); /* migrates to 6 */
 	db = raw_open(fx->db);
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 5);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 6);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master"
 				     " WHERE name IN ('findings_by_run_order', 'findings_only_while_running')"),
 			 0);
@@ -1756,6 +1769,55 @@ static void test_reading_for_reports(void **state)
 	store_close(s);
 }
 
+/* A database at schema 5 (findings looked up by the fingerprint's text)
+ * is migrated to 6 on open: every finding gets its integer key, the text
+ * index goes, and diffs, first sightings and the runs' hashes read as
+ * before. */
+static void test_migration_from_schema_5(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = open_store(fx);
+	static const char *const p1[] = {"a.env", "b.env", NULL};
+	static const char *const p3[] = {"b.env", "c.env", NULL};
+	int64_t run1 = run_with_paths(s, p1, true), run3 = run_with_paths(s, p3, true);
+	char got[SHA256_HEX_LEN + 1], want[128];
+	struct paths_seen seen;
+	struct store_run r;
+	sqlite3 *db;
+
+	store_close(s);
+	db = raw_open(fx->db);
+	back_to_schema_5(db);
+	sqlite3_close(db);
+
+	s = open_store(fx); /* migrates to 6 */
+	db = raw_open(fx->db);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 6);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'findings_by_fingerprint'"), 0);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM findings"), 4);
+	/* the key is the fingerprint's first 15 hex digits */
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM findings"
+				     " WHERE printf('%015x', fingerprint_key) = substr(fingerprint, 1, 15)"),
+			 4);
+	sqlite3_close(db);
+	assert_string_equal(diff_paths(s, run1, run3, STORE_DIFF_NEW, &seen), "c.env ");
+	assert_string_equal(diff_paths(s, run1, run3, STORE_DIFF_FIXED, &seen), "a.env ");
+	assert_string_equal(diff_paths(s, run1, run3, STORE_DIFF_PERSISTING, &seen), "b.env ");
+	seen.text[0] = '\0';
+	assert_int_equal(store_foreach_finding_first_seen(s, run3, see_first, &seen), 0);
+	snprintf(want, sizeof(want), "b.env@%lld c.env@%lld ", (long long)run1, (long long)run3);
+	assert_string_equal(seen.text, want);
+	for (int64_t run = run1; run <= run3; run++) {
+		assert_int_equal(store_run_get(s, run, &r), 0);
+		assert_int_equal(store_run_content_hash(s, run, got), 0);
+		assert_string_equal(got, r.content_hash);
+		store_run_clear(&r);
+	}
+	/* a run written after the migration is looked up by key too */
+	assert_string_equal(diff_paths(s, run3, run_with_paths(s, p1, true), STORE_DIFF_NEW, &seen), "a.env ");
+	store_close(s);
+}
+
 int main(int argc, char **argv)
 {
 	test_program = argv[0];
@@ -1783,6 +1845,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_hash_version_1_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hash_version_3_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_from_schema_4, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_from_schema_5, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compliance_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_keeps_the_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_bounds, setup, teardown),
