@@ -96,14 +96,62 @@ static void test_buf_and_binary(void **state)
 	s = buf_steal(&b);
 	assert_null(b.data);
 	free(s);
+	/* a format longer than the room the buffer has is written whole */
+	buf_init(&b);
+	buf_printf(&b, "%s", "head:");
+	buf_printf(&b, "%0300d|%s", 7, "tail");
+	assert_int_equal(b.len, 5 + 300 + 5);
+	assert_true(str_starts_with(b.data, "head:000"));
+	assert_true(str_ends_with(b.data, "7|tail"));
+	assert_int_equal(strlen(b.data), b.len);
+	buf_free(&b);
 	assert_true(looks_binary("KEY=\0x", 6));
 	assert_false(looks_binary("KEY=value\r\n", 11));
+}
+
+/* The definition looks_binary's vector code must agree with. */
+static bool reference_looks_binary(const unsigned char *p, size_t n)
+{
+	size_t controls = 0;
+
+	if (n > 8192)
+		n = 8192;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == 0)
+			return true;
+		controls += p[i] < 0x20 && !(p[i] >= '\t' && p[i] <= '\r') && p[i] != 0x1b;
+	}
+	return n > 0 && controls * 10 > n;
+}
+
+/* Random texts near the 10% line, every byte value, lengths around the
+ * 16-byte blocks and the 8 KiB prefix. */
+static void test_looks_binary_agrees_with_its_definition(void **state)
+{
+	static unsigned char text[8192 + 40];
+	unsigned seed = 12345, disagreements = 0, binary = 0;
+	(void)state;
+
+	for (int round = 0; round < 4000; round++) {
+		size_t n = round < 3000 ? (size_t)(round % 200) : 8192 - 20 + (size_t)(round % 40);
+		unsigned share = 1 + round % 25; /* percent of control bytes */
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			unsigned r = (seed >> 8) % 1000;
+			text[i] = r < share * 10 ? (unsigned char)(1 + (seed >> 20) % 31) : (unsigned char)(32 + (seed >> 20) % 224);
+		}
+		binary += looks_binary((const char *)text, n);
+		disagreements += looks_binary((const char *)text, n) != reference_looks_binary(text, n);
+	}
+	assert_int_equal(disagreements, 0);
+	assert_true(binary > 100 && binary < 3900); /* both answers were exercised */
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_severity_parse),
+		cmocka_unit_test(test_looks_binary_agrees_with_its_definition),
 		cmocka_unit_test(test_fingerprint_ignores_line),
 		cmocka_unit_test(test_redact_short_shows_nothing),
 		cmocka_unit_test(test_redact_long_keeps_ends_only),
