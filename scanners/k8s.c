@@ -234,20 +234,36 @@ static bool has_key_line(const char *data, size_t len, const char *key)
 	return false;
 }
 
+/* Documents from a reader, or from a stream parsed ahead. */
+struct doc_source {
+	struct yaml_reader *reader;
+	const struct yaml_stream *stream;
+	size_t next;
+};
+
+static int next_document(struct doc_source *src, const struct yaml_doc **doc, struct yaml_error *err)
+{
+	if (src->reader)
+		return yaml_reader_next(src->reader, doc, err);
+	if (src->next < yaml_stream_count(src->stream)) {
+		*doc = yaml_stream_doc(src->stream, src->next++);
+		return 1;
+	}
+	return yaml_stream_error(src->stream, err);
+}
+
 /* Errors stop the file: reported when the file was meant as a manifest or
  * a cap was hit (a hostile file is worth a word even if it is nothing
  * else). */
-unsigned k8s_scan_text(struct scan *s, struct k8s_checks *checks, const char *path, const char *data, size_t len)
+static unsigned scan_documents(struct scan *s, struct k8s_checks *checks, const char *path, const char *data,
+			       size_t len, struct doc_source *src)
 {
 	struct k8s_file f = {.s = s, .checks = checks, .path = path};
-	struct yaml_reader *r = yaml_reader_new(data, len);
 	const struct yaml_doc *doc;
 	struct yaml_error err;
 	int rc;
 
-	if (!r)
-		return 0;
-	while ((rc = yaml_reader_next(r, &doc, &err)) == 1)
+	while ((rc = next_document(src, &doc, &err)) == 1)
 		scan_document(&f, doc);
 	if (rc < 0 && (f.objects || err.kind == YAML_ERROR_LIMIT ||
 		       (has_key_line(data, len, "apiVersion") && has_key_line(data, len, "kind")))) {
@@ -255,8 +271,79 @@ unsigned k8s_scan_text(struct scan *s, struct k8s_checks *checks, const char *pa
 				 f.objects ? "; the objects before it were checked" : "");
 		f.objects += f.objects == 0; /* claimed: the error is reported */
 	}
-	yaml_reader_free(r);
 	return f.objects;
+}
+
+unsigned k8s_scan_text(struct scan *s, struct k8s_checks *checks, const char *path, const char *data, size_t len)
+{
+	struct doc_source src = {.reader = yaml_reader_new(data, len)};
+	unsigned objects;
+
+	if (!src.reader)
+		return 0;
+	objects = scan_documents(s, checks, path, data, len, &src);
+	yaml_reader_free(src.reader);
+	return objects;
+}
+
+/* ---- parsed ahead: a likely manifest's YAML, parsed before its turn ---- */
+
+/* What one file's documents may hold when parsed ahead: about twice what
+ * a model of its size takes. A file whose model is larger is parsed in
+ * its turn, one document at a time, so that the files read ahead hold at
+ * most a bounded multiple of the read-ahead budget. */
+static size_t ahead_model_budget(size_t len)
+{
+	return 16 * len + 64 * 1024;
+}
+
+struct k8s_ahead {
+	struct yaml_stream *stream;
+	size_t len; /* of the text parsed */
+};
+
+/* The tests k8s_scan_file makes before parsing, on the same bytes. */
+static void *k8s_prepare(const struct fs_entry *e, const char *data, size_t len, bool truncated)
+{
+	struct k8s_ahead *a;
+	unsigned line;
+
+	if (truncated || len > K8S_MAX_BYTES || !S_ISREG(e->st.st_mode) || !has_manifest_extension(e->name))
+		return NULL;
+	if (looks_binary(data, len) || !mentions_object_keys(data, len) || k8s_has_helm_actions(data, len, &line))
+		return NULL;
+	a = xcalloc(1, sizeof(*a));
+	a->stream = yaml_stream_parse(data, len, ahead_model_budget(len));
+	a->len = len;
+	if (!yaml_stream_complete(a->stream)) {
+		yaml_stream_free(a->stream);
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+static void k8s_release(void *prepared)
+{
+	struct k8s_ahead *a = prepared;
+
+	yaml_stream_free(a->stream);
+	free(a);
+}
+
+/* The documents parsed ahead, else a parse now. Parsed ahead means parsed
+ * from the bytes read ahead, which fs_entry_read handed out as `data`
+ * (k8s_prepare took only files read whole). */
+static unsigned scan_manifest(struct scan *s, struct k8s_checks *checks, const struct fs_entry *e,
+			      const char *path, const char *data, size_t len)
+{
+	const struct k8s_ahead *a = scan_prepared(s, &k8s_scanner);
+	struct doc_source src = {0};
+
+	if (!a || !e->ahead || a->len != len)
+		return k8s_scan_text(s, checks, path, data, len);
+	src.stream = a->stream;
+	return scan_documents(s, checks, path, data, len, &src);
 }
 
 static void report_helm_template(struct scan *s, const char *path, unsigned line)
@@ -297,7 +384,7 @@ static int k8s_scan_file(struct scan *s, void *state, const struct fs_entry *e, 
 				 K8S_MAX_BYTES >> 20, (long long)e->st.st_size);
 		mine = true;
 	} else {
-		mine = k8s_scan_text(s, state, display, data, len) > 0;
+		mine = scan_manifest(s, state, e, display, data, len) > 0;
 	}
 	if (mine) {
 		scan_digest_content(s, e->relpath, data, len);
@@ -326,4 +413,6 @@ const struct scanner k8s_scanner = {
 	.begin = k8s_scan_begin,
 	.file = k8s_scan_file,
 	.end = k8s_scan_end,
+	.prepare = k8s_prepare,
+	.release = k8s_release,
 };

@@ -250,17 +250,33 @@ int fswalk_buffer(const char *name, const char *data, size_t len, bool truncated
 	return ops->file ? ops->file(&e, ctx) : 0;
 }
 
+/* Copies at most cap of n bytes held in memory, as a capped read gives them. */
+static void copy_capped(const char *src, size_t n, bool more, size_t cap, char **data, size_t *len,
+			bool *truncated)
+{
+	size_t take = n < cap ? n : cap;
+
+	*data = xmalloc(take + 1);
+	memcpy(*data, src, take);
+	(*data)[take] = '\0';
+	*len = take;
+	*truncated = n > cap || more;
+}
+
 int fs_entry_read(const struct fs_entry *e, size_t cap, char **data, size_t *len, bool *truncated)
 {
-	size_t n;
+	const struct fs_ahead *a = e->ahead;
 
-	if (!e->data)
-		return read_file_capped(e->path, cap, data, len, truncated);
-	n = e->data_len < cap ? e->data_len : cap;
-	*data = xmalloc(n + 1);
-	memcpy(*data, e->data, n);
-	(*data)[n] = '\0';
-	*len = n;
-	*truncated = e->data_len > cap || e->data_truncated;
-	return 0;
+	if (e->data) {
+		copy_capped(e->data, e->data_len, e->data_truncated, cap, data, len, truncated);
+		return 0;
+	}
+	/* what was read ahead serves any cap it covers, errors included */
+	if (a && (!a->truncated || cap <= a->len)) {
+		if (a->err)
+			return a->err;
+		copy_capped(a->data, a->len, a->truncated, cap, data, len, truncated);
+		return 0;
+	}
+	return read_file_capped(e->path, cap, data, len, truncated);
 }

@@ -15,6 +15,14 @@
 #define FSWALK_MAX_DEPTH 64
 #define FSWALK_MAX_ENTRIES 2000000
 
+/* A file's first bytes, read before its turn (see readahead.h). */
+struct fs_ahead {
+	const char *data; /* NUL-terminated; NULL when the read failed */
+	size_t len;
+	bool truncated; /* the file went on past len */
+	int err;        /* the read's -errno, or 0 */
+};
+
 struct fs_entry {
 	const char *path;    /* root-joined path, raw bytes, for open() */
 	const char *relpath; /* relative to the root, "/"-separated, raw bytes */
@@ -27,6 +35,9 @@ struct fs_entry {
 	const char *data;
 	size_t data_len;
 	bool data_truncated; /* the source went on past what data holds */
+	/* The file's bytes read ahead by another thread, or NULL; fs_entry_read
+	 * hands them out in place of reading the file again. */
+	const struct fs_ahead *ahead;
 };
 
 struct fswalk_ops {

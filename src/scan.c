@@ -19,6 +19,7 @@
 #include "git_checks.h"
 #include "hashmap.h"
 #include "history.h"
+#include "readahead.h"
 #include "repo.h"
 #include "scanners.h"
 #include "store.h"
@@ -48,6 +49,7 @@ void scan_set_source(struct scan *s, const char *path, const char *data, size_t 
 	s->source_path = path;
 	s->source_data = path ? data : NULL;
 	s->source_len = path ? len : 0;
+	s->source_has_ignores = suppress_possible(s->source_data, s->source_len);
 }
 
 void scan_mark_applicable(struct scan *s, const char *family)
@@ -126,7 +128,7 @@ static void apply_inline_ignore(struct scan *s, struct finding *f, char *text, s
 {
 	char *reason = NULL;
 
-	if (f->waived || !f->line || !s->source_path || strcmp(s->source_path, f->path) != 0)
+	if (f->waived || !f->line || !s->source_has_ignores || strcmp(s->source_path, f->path) != 0)
 		return;
 	if (suppress_at_line(s->source_data, s->source_len, f->line, f->rule, &reason))
 		waive_inline(s, f, reason, text, textlen);
@@ -558,6 +560,16 @@ struct walk_ctx {
 	void **states;
 };
 
+void *scan_prepared(const struct scan *s, const struct scanner *sc)
+{
+	if (!s->prepared)
+		return NULL;
+	for (size_t i = 0; i < ARRAY_LEN(scanners); i++)
+		if (scanners[i] == sc)
+			return s->prepared[i];
+	return NULL;
+}
+
 static int walk_file(const struct fs_entry *e, void *ctx)
 {
 	struct walk_ctx *w = ctx;
@@ -584,6 +596,61 @@ static int walk_file(const struct fs_entry *e, void *ctx)
 	return s->write_error;
 }
 
+/* ---- reading ahead (readahead.h) ---- */
+
+/* Worth reading ahead: a file some scanner will read, which is one that
+ * is neither excluded nor left out by git (the env scanner reads ignored
+ * .env files itself). */
+static bool ahead_wanted(const struct fs_entry *e, void *ctx)
+{
+	struct walk_ctx *w = ctx;
+	struct scan *s = w->s;
+
+	if (config_excluded(s->req->config, e->relpath))
+		return false;
+	return s->target->file || !scan_ignored_by_git(s, e);
+}
+
+/* One slot per scanner; runs on a worker thread. */
+static void *ahead_prepare(const struct fs_entry *e, const struct fs_ahead *content, void *ctx)
+{
+	void **prepared = NULL;
+
+	(void)ctx;
+	for (size_t i = 0; i < ARRAY_LEN(scanners); i++) {
+		void *p = scanners[i]->prepare ? scanners[i]->prepare(e, content->data, content->len,
+								       content->truncated)
+					       : NULL;
+		if (p && !prepared)
+			prepared = xcalloc(ARRAY_LEN(scanners), sizeof(*prepared));
+		if (p)
+			prepared[i] = p;
+	}
+	return prepared;
+}
+
+static void ahead_release(void *p, void *ctx)
+{
+	void **prepared = p;
+
+	(void)ctx;
+	for (size_t i = 0; i < ARRAY_LEN(scanners); i++)
+		if (prepared[i])
+			scanners[i]->release(prepared[i]);
+	free(prepared);
+}
+
+static int ahead_turn(const struct fs_entry *e, void *prepared, void *ctx)
+{
+	struct walk_ctx *w = ctx;
+	int rc;
+
+	w->s->prepared = prepared;
+	rc = walk_file(e, ctx);
+	w->s->prepared = NULL;
+	return rc;
+}
+
 static void walk_problem(const char *relpath, const char *message, void *ctx)
 {
 	struct walk_ctx *w = ctx;
@@ -597,6 +664,43 @@ static bool walk_cancelled(void *ctx)
 {
 	(void)ctx;
 	return scan_cancelled != 0;
+}
+
+/* fswalk's callbacks when reading ahead: through the read-ahead queue. */
+struct ahead_walk {
+	struct readahead *ra;
+	struct walk_ctx *w;
+};
+
+static int queue_file(const struct fs_entry *e, void *ctx)
+{
+	return readahead_file(((struct ahead_walk *)ctx)->ra, e);
+}
+
+static void queue_problem(const char *relpath, const char *message, void *ctx)
+{
+	readahead_problem(((struct ahead_walk *)ctx)->ra, relpath, message);
+}
+
+/* The walk of a directory or a file, the files read (and prepared) ahead
+ * of their turn. */
+static int walk_reading_ahead(struct scan_target *t, struct walk_ctx *w)
+{
+	static const struct readahead_ops ra_ops = {
+		.wanted = ahead_wanted,
+		.prepare = ahead_prepare,
+		.release = ahead_release,
+		.file = ahead_turn,
+		.problem = walk_problem,
+	};
+	const struct fswalk_ops ops = {.file = queue_file, .problem = queue_problem, .cancelled = walk_cancelled};
+	struct ahead_walk aw = {readahead_new(&ra_ops, w), w};
+	int rc, turns;
+
+	rc = t->file ? fswalk_file(t->file, &ops, &aw) : fswalk(t->root, &ops, &aw);
+	turns = readahead_finish(aw.ra, rc == 0 && !scan_cancelled);
+	readahead_free(aw.ra);
+	return rc ? rc : turns;
 }
 
 /* Walks one target; its input row is written later (record_inputs), once
@@ -619,7 +723,7 @@ static int scan_target_walk(struct scan *s, struct scan_target *t, void **states
 		if (rc == 0 && t->stdin_data)
 			rc = fswalk_buffer(SCAN_STDIN_NAME, t->stdin_data, t->stdin_len, t->stdin_truncated, &ops, &w);
 		else if (rc == 0 && !t->skip_walk)
-			rc = t->file ? fswalk_file(t->file, &ops, &w) : fswalk(t->root, &ops, &w);
+			rc = walk_reading_ahead(t, &w);
 	}
 	if (rc < 0 && rc != -EINTR && rc != s->write_error && rc != -EINVAL)
 		scan_notice(s, "error", t->locator, "cannot %s: %s", t->claimed_by >= 0 ? "read" : "walk", strerror(-rc));

@@ -71,6 +71,12 @@ struct scanner {
 	 * the target's digest_hex. */
 	bool (*claims_target)(const char *path);
 	int (*scan_target)(struct scan *s, void *state, const char *path);
+	/* Optional: what `file` would compute from a file's bytes alone (a
+	 * parse), computed ahead on a worker thread from the bytes read
+	 * ahead (readahead.h), or NULL; `file` finds it with scan_prepared.
+	 * prepare must touch nothing shared; release frees what it made. */
+	void *(*prepare)(const struct fs_entry *e, const char *data, size_t len, bool truncated);
+	void (*release)(void *prepared);
 };
 
 struct scan_request {
@@ -105,11 +111,18 @@ struct scan {
 	 * inline assay:ignore comment on a finding's line. */
 	const char *source_path, *source_data;
 	size_t source_len;
+	bool source_has_ignores; /* it holds an assay:ignore comment somewhere */
 	/* Rule families whose rules had something to look at (control status). */
 	const char *applicable[SCAN_MAX_FAMILIES];
 	size_t n_applicable;
 	struct hashmap *bare_ignores; /* path:line of ignores without a reason, reported once */
+	/* What the scanners' prepare made for the file whose turn it is. */
+	void *const *prepared;
 };
+
+/* What `sc`'s prepare made of the file whose turn it is, or NULL (not
+ * read ahead, or nothing to prepare). */
+void *scan_prepared(const struct scan *s, const struct scanner *sc);
 
 /* Applies the configuration (rules off, severity overrides, excluded
  * paths), sets target and fingerprint, applies inline ignores, waivers and

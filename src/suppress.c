@@ -104,6 +104,11 @@ bool suppress_at_offset(const char *data, size_t len, size_t line_start, const c
 	return ignore_on_line(data + prev_start, line_start - 1 - prev_start, rule_id, reason);
 }
 
+bool suppress_possible(const char *data, size_t len)
+{
+	return data && memmem(data, len, SUPPRESS_TAG, strlen(SUPPRESS_TAG)) != NULL;
+}
+
 bool suppress_at_line(const char *data, size_t len, unsigned line, const char *rule_id, char **reason)
 {
 	size_t off = 0;

@@ -12,6 +12,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Whether the text holds an ignore comment anywhere: when it does not, no
+ * line of it can waive anything (one search per file, not one per
+ * finding). */
+bool suppress_possible(const char *data, size_t len);
+
 /* Looks for an ignore of rule_id covering the line that starts at byte
  * line_start of data. On a match returns true and sets *reason to the
  * reason given (newly allocated) or NULL when the comment gives none. */

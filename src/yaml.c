@@ -39,6 +39,8 @@ struct arena_chunk {
 
 struct arena {
 	struct arena_chunk *head;
+	size_t chunk; /* the ordinary chunk size; 0: ARENA_CHUNK */
+	size_t bytes; /* in all chunks */
 };
 
 static void *arena_alloc(struct arena *a, size_t n)
@@ -48,8 +50,10 @@ static void *arena_alloc(struct arena *a, size_t n)
 
 	n = (n + align - 1) & ~(align - 1);
 	if (!c || c->cap - c->used < n) {
-		size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+		size_t chunk = a->chunk ? a->chunk : ARENA_CHUNK;
+		size_t cap = n > chunk ? n : chunk;
 		c = xmalloc(sizeof(*c) + cap);
+		a->bytes += cap;
 		c->cap = cap;
 		c->used = 0;
 		c->next = a->head;
@@ -73,13 +77,16 @@ static char *arena_strndup(struct arena *a, const char *s, size_t n)
 static void arena_reset(struct arena *a)
 {
 	struct arena_chunk *keep = NULL, *c = a->head, *next;
+	size_t chunk = a->chunk ? a->chunk : ARENA_CHUNK;
 
+	a->bytes = 0;
 	for (; c; c = next) {
 		next = c->next;
-		if (!keep && c->cap == ARENA_CHUNK) {
+		if (!keep && c->cap == chunk) {
 			keep = c;
 			keep->used = 0;
 			keep->next = NULL;
+			a->bytes = chunk;
 		} else {
 			free(c);
 		}
@@ -92,6 +99,7 @@ static void arena_free(struct arena *a)
 	arena_reset(a);
 	free(a->head);
 	a->head = NULL;
+	a->bytes = 0;
 }
 
 /* ---- the reader ------------------------------------------------------ */
@@ -110,6 +118,7 @@ struct frame {
 
 struct yaml_reader {
 	yaml_parser_t parser;
+	bool parser_live; /* until yaml_stream_parse is done with it */
 	const char *data;
 	size_t len;
 	bool done;
@@ -129,6 +138,9 @@ struct yaml_reader {
 	/* key sets for duplicate and merge handling: slot -> pair index + 1 */
 	size_t *keyset;
 	size_t keyset_cap;
+	/* yaml_stream_parse: every document is kept in the arena, which is
+	 * never reset */
+	bool keep_documents;
 };
 
 struct yaml_reader *yaml_reader_new(const char *data, size_t len)
@@ -140,6 +152,7 @@ struct yaml_reader *yaml_reader_new(const char *data, size_t len)
 		return NULL;
 	}
 	yaml_parser_set_input_string(&r->parser, (const unsigned char *)data, len);
+	r->parser_live = true;
 	r->data = data;
 	r->len = len;
 	return r;
@@ -147,7 +160,8 @@ struct yaml_reader *yaml_reader_new(const char *data, size_t len)
 
 static void reader_release_document(struct yaml_reader *r)
 {
-	arena_reset(&r->arena);
+	if (!r->keep_documents)
+		arena_reset(&r->arena);
 	memset(&r->doc, 0, sizeof(r->doc));
 	r->depth = 0;
 	r->n_scratch = 0;
@@ -158,16 +172,31 @@ static void reader_release_document(struct yaml_reader *r)
 	r->n_anchors = 0;
 }
 
-void yaml_reader_free(struct yaml_reader *r)
+/* Everything but the arena: the parser and the building state. */
+static void reader_drop_parsing_state(struct yaml_reader *r)
 {
-	if (!r)
-		return;
-	yaml_parser_delete(&r->parser);
-	arena_free(&r->arena);
+	if (r->parser_live)
+		yaml_parser_delete(&r->parser);
+	r->parser_live = false;
+	r->done = true;
 	free(r->stack);
 	free(r->scratch);
 	free(r->anchors);
 	free(r->keyset);
+	r->stack = NULL;
+	r->scratch = NULL;
+	r->anchors = NULL;
+	r->keyset = NULL;
+	r->stack_cap = r->scratch_cap = r->anchors_cap = r->keyset_cap = 0;
+	r->n_anchors = 0;
+}
+
+void yaml_reader_free(struct yaml_reader *r)
+{
+	if (!r)
+		return;
+	reader_drop_parsing_state(r);
+	arena_free(&r->arena);
 	free(r);
 }
 
@@ -640,6 +669,99 @@ int yaml_reader_next(struct yaml_reader *r, const struct yaml_doc **doc, struct 
 			return rc;
 	}
 	return 0;
+}
+
+/* ---- a stream parsed ahead ------------------------------------------ */
+
+struct yaml_stream {
+	struct yaml_reader *r; /* its arena holds every document */
+	struct yaml_doc *docs;
+	size_t n_docs;
+	bool complete;
+	int rc; /* 0, or -EINVAL with err */
+	struct yaml_error err;
+};
+
+/* The arena's ordinary chunk for a stream: about what a document model
+ * takes per byte of text, so that many small files parsed ahead do not
+ * each hold a whole ARENA_CHUNK. */
+static size_t stream_chunk(size_t len)
+{
+	size_t want = len * 8;
+
+	return want < 4096 ? 4096 : want > ARENA_CHUNK ? ARENA_CHUNK : want;
+}
+
+/* A document's copy for the stream, its issues moved into its arena. */
+static struct yaml_doc kept_document(struct yaml_reader *r, const struct yaml_doc *doc)
+{
+	struct yaml_doc d = *doc;
+
+	if (d.n_issues) {
+		struct yaml_issue *copy = arena_alloc(&r->arena, d.n_issues * sizeof(*copy));
+		memcpy(copy, doc->issues, d.n_issues * sizeof(*copy));
+		d.issues = copy;
+	}
+	return d;
+}
+
+struct yaml_stream *yaml_stream_parse(const char *data, size_t len, size_t max_bytes)
+{
+	struct yaml_stream *st = xcalloc(1, sizeof(*st));
+	const struct yaml_doc *doc;
+	size_t cap = 0;
+	int rc;
+
+	st->r = yaml_reader_new(data, len);
+	if (!st->r)
+		return st; /* not complete: the caller reads the text itself */
+	st->r->keep_documents = true;
+	st->r->arena.chunk = stream_chunk(len);
+	while ((rc = yaml_reader_next(st->r, &doc, &st->err)) == 1) {
+		if (st->n_docs == cap) {
+			cap = cap ? cap * 2 : 4;
+			st->docs = xrealloc(st->docs, cap * sizeof(*st->docs));
+		}
+		st->docs[st->n_docs++] = kept_document(st->r, doc);
+		if (st->r->arena.bytes > max_bytes)
+			break; /* over the budget: not complete */
+	}
+	st->rc = rc < 0 ? rc : 0;
+	st->complete = rc <= 0;
+	reader_drop_parsing_state(st->r);
+	return st;
+}
+
+bool yaml_stream_complete(const struct yaml_stream *st)
+{
+	return st && st->complete;
+}
+
+size_t yaml_stream_count(const struct yaml_stream *st)
+{
+	return st ? st->n_docs : 0;
+}
+
+const struct yaml_doc *yaml_stream_doc(const struct yaml_stream *st, size_t i)
+{
+	return st && i < st->n_docs ? &st->docs[i] : NULL;
+}
+
+int yaml_stream_error(const struct yaml_stream *st, struct yaml_error *err)
+{
+	if (!st || !st->rc)
+		return 0;
+	*err = st->err;
+	return st->rc;
+}
+
+void yaml_stream_free(struct yaml_stream *st)
+{
+	if (!st)
+		return;
+	yaml_reader_free(st->r);
+	free(st->docs);
+	free(st);
 }
 
 /* ---- lookups ---------------------------------------------------------- */

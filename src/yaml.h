@@ -96,6 +96,22 @@ struct yaml_reader *yaml_reader_new(const char *data, size_t len);
 int yaml_reader_next(struct yaml_reader *r, const struct yaml_doc **doc, struct yaml_error *err);
 void yaml_reader_free(struct yaml_reader *r);
 
+/* A whole stream parsed at once, for a caller that parses on one thread
+ * and looks on another: every document stays alive until yaml_stream_free.
+ * Parsing stops once the documents hold more than max_bytes; such a
+ * stream is not complete, and its reader should read the text itself with
+ * yaml_reader_next. A complete stream holds every document before the end
+ * or the error that stopped it (yaml_stream_error: 0, or -EINVAL with err
+ * filled, as yaml_reader_next would have returned). */
+struct yaml_stream;
+
+struct yaml_stream *yaml_stream_parse(const char *data, size_t len, size_t max_bytes);
+bool yaml_stream_complete(const struct yaml_stream *st);
+size_t yaml_stream_count(const struct yaml_stream *st);
+const struct yaml_doc *yaml_stream_doc(const struct yaml_stream *st, size_t i);
+int yaml_stream_error(const struct yaml_stream *st, struct yaml_error *err);
+void yaml_stream_free(struct yaml_stream *st);
+
 /* ---- looking things up (every helper accepts NULL and returns "absent") */
 
 bool yaml_is_scalar(const struct yaml_node *n);

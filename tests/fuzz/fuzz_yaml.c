@@ -4,7 +4,9 @@
  * the expansion cap bounds the walk), and checks the invariants the
  * scanners rely on: positions inside the input, scalars terminated at
  * their length, mapping lookups finding each key, caps held, errors with a
- * message. A broken invariant aborts, which the fuzzer reports as a crash.
+ * message. The same bytes parsed whole (yaml_stream_parse) give as many
+ * documents, each walked again after the others were parsed, and the same
+ * end. A broken invariant aborts, which the fuzzer reports as a crash.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -61,6 +63,29 @@ static void walk_node(struct walk *w, const struct yaml_node *n, unsigned depth)
 	}
 }
 
+/* The stream parsed whole agrees with the reader's documents and end. */
+static void check_stream(const uint8_t *data, size_t size, struct walk *w, unsigned docs, int rc,
+			 const struct yaml_error *err)
+{
+	struct yaml_stream *st = yaml_stream_parse((const char *)data, size, SIZE_MAX);
+	struct yaml_error serr;
+
+	fuzz_check(yaml_stream_complete(st));
+	fuzz_check(yaml_stream_count(st) == docs);
+	for (size_t i = 0; i < docs; i++) {
+		const struct yaml_doc *doc = yaml_stream_doc(st, i);
+		fuzz_check(doc->index == i);
+		w->visited = 0;
+		if (doc->root)
+			walk_node(w, doc->root, 1);
+	}
+	fuzz_check(yaml_stream_error(st, &serr) == rc);
+	if (rc < 0)
+		fuzz_check(serr.kind == err->kind && serr.line == err->line && serr.column == err->column &&
+			   strcmp(serr.message, err->message) == 0);
+	yaml_stream_free(st);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct yaml_reader *r = yaml_reader_new((const char *)data, size);
@@ -85,10 +110,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	fuzz_check(rc == 0 || rc == -EINVAL);
 	if (rc < 0) {
+		struct yaml_error after;
 		fuzz_check(err.kind == YAML_ERROR_SYNTAX || err.kind == YAML_ERROR_LIMIT);
 		fuzz_check(err.message[0] != '\0' && err.line <= w.lines);
-		fuzz_check(yaml_reader_next(r, &doc, &err) == 0);
+		fuzz_check(yaml_reader_next(r, &doc, &after) == 0);
 	}
 	yaml_reader_free(r);
+	check_stream(data, size, &w, docs, rc, &err);
 	return 0;
 }

@@ -411,6 +411,40 @@ static void test_error_after_good_documents(void **state)
 	close_text(&f);
 }
 
+/* A stream parsed whole keeps every document (anchors resolved within each,
+ * issues with their document) and the error that ended it, as the reader
+ * gives them one at a time; over its budget it says it is not complete. */
+static void test_stream_parsed_ahead(void **state)
+{
+	const char *text = "a: &x {k: 1}\nb: *x\n---\nb: 2\nb: 3\n---\nc: [\n";
+	char *copy = xstrdup(text);
+	struct yaml_stream *st = yaml_stream_parse(copy, strlen(copy), 1 << 20);
+	const struct yaml_doc *d0, *d1;
+	struct yaml_error err;
+	(void)state;
+
+	assert_true(yaml_stream_complete(st));
+	assert_int_equal(yaml_stream_count(st), 2);
+	d0 = yaml_stream_doc(st, 0);
+	d1 = yaml_stream_doc(st, 1);
+	assert_null(yaml_stream_doc(st, 2));
+	/* the first document's nodes outlive the second's parse */
+	assert_string_equal(yaml_map_get_str(yaml_map_get(d0->root, "b"), "k"), "1");
+	assert_int_equal(d0->n_issues, 0);
+	assert_string_equal(yaml_map_get_str(d1->root, "b"), "3");
+	assert_int_equal(d1->n_issues, 1);
+	assert_non_null(strstr(d1->issues[0].message, "duplicate key 'b'"));
+	assert_int_equal(yaml_stream_error(st, &err), -EINVAL);
+	assert_int_equal(err.kind, YAML_ERROR_SYNTAX);
+	assert_int_equal(err.document, 2);
+	yaml_stream_free(st);
+
+	st = yaml_stream_parse(copy, strlen(copy), 16);
+	assert_false(yaml_stream_complete(st));
+	yaml_stream_free(st);
+	free(copy);
+}
+
 static void test_invalid_utf8_position(void **state)
 {
 	struct fixture f;
@@ -520,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_json_by_the_same_path),
 		cmocka_unit_test(test_syntax_error_position),
 		cmocka_unit_test(test_error_after_good_documents),
+		cmocka_unit_test(test_stream_parsed_ahead),
 		cmocka_unit_test(test_invalid_utf8_position),
 		cmocka_unit_test(test_scalar_helpers),
 		cmocka_unit_test(test_document_memory_is_reused),

@@ -1,0 +1,297 @@
+/* Reading ahead of a walk: turns in walk order with problems in place,
+ * each entry with its own bytes and what was prepared from them, with no
+ * worker, one or several; an error stops the turns; fs_entry_read serves
+ * the bytes read ahead, capped as a read of the file would be. */
+#include "cmocka_prelude.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fswalk.h"
+#include "readahead.h"
+#include "util.h"
+
+#define N_FILES 150 /* several batches, and a partial one */
+
+struct seen {
+	struct buf order;
+	unsigned turns, prepared_seen, ahead_seen, made, released;
+	int stop_at;          /* the turn that returns an error, or -1 */
+	const char *unwanted; /* a name `wanted` refuses */
+};
+
+static bool wanted(const struct fs_entry *e, void *ctx)
+{
+	struct seen *s = ctx;
+
+	return !s->unwanted || strcmp(e->name, s->unwanted) != 0;
+}
+
+/* What a parse would be: here, the bytes' length and first byte. */
+static void *prepare(const struct fs_entry *e, const struct fs_ahead *content, void *ctx)
+{
+	struct seen *s = ctx;
+
+	__atomic_fetch_add(&s->made, 1, __ATOMIC_RELAXED);
+	return xasprintf("%s:%zu:%c", e->name, content->len, content->len ? content->data[0] : '-');
+}
+
+static void release(void *prepared, void *ctx)
+{
+	struct seen *s = ctx;
+
+	__atomic_fetch_add(&s->released, 1, __ATOMIC_RELAXED);
+	free(prepared);
+}
+
+static int turn(const struct fs_entry *e, void *prepared, void *ctx)
+{
+	struct seen *s = ctx;
+	char *data = NULL;
+	size_t len = 0;
+	bool truncated = false;
+
+	buf_printf(&s->order, "%s;", e->relpath);
+	if (prepared) {
+		char *want = NULL;
+		assert_int_equal(fs_entry_read(e, 1 << 20, &data, &len, &truncated), 0);
+		want = xasprintf("%s:%zu:%c", e->name, len, len ? data[0] : '-');
+		assert_string_equal(prepared, want);
+		free(want);
+		free(data);
+		s->prepared_seen++;
+	}
+	if (e->ahead)
+		s->ahead_seen++;
+	return (int)s->turns++ == s->stop_at ? -EIO : 0;
+}
+
+static void problem(const char *relpath, const char *message, void *ctx)
+{
+	struct seen *s = ctx;
+
+	buf_printf(&s->order, "!%s=%s;", relpath, message);
+}
+
+static const struct readahead_ops ops = {
+	.wanted = wanted, .prepare = prepare, .release = release, .file = turn, .problem = problem};
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char *p = xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(p, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	free(p);
+}
+
+static char *make_tree(void)
+{
+	char tmpl[] = "/tmp/assay-readahead-XXXXXX", *root = mkdtemp(tmpl);
+
+	assert_non_null(root);
+	root = xstrdup(root);
+	for (int i = 0; i < N_FILES; i++) {
+		char name[32], text[64];
+		snprintf(name, sizeof(name), "f%03d", i);
+		snprintf(text, sizeof(text), "%c%.*s", 'a' + i % 26, i % 40, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+		write_file(root, name, text);
+	}
+	write_file(root, "empty", "");
+	return root;
+}
+
+static void remove_tree(char *root)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+	free(root);
+}
+
+/* The walk's entries, with a problem after the 40th, through the queue. */
+struct feed {
+	struct readahead *ra;
+	unsigned files;
+};
+
+static int feed_file(const struct fs_entry *e, void *ctx)
+{
+	struct feed *f = ctx;
+	int rc = readahead_file(f->ra, e);
+
+	if (++f->files == 40)
+		readahead_problem(f->ra, "somewhere", "a problem in its place");
+	return rc;
+}
+
+/* What the walk itself gives, in order, for comparison. */
+static int plain_file(const struct fs_entry *e, void *ctx)
+{
+	struct seen *s = ctx;
+
+	buf_printf(&s->order, "%s;", e->relpath);
+	if (++s->turns == 40)
+		problem("somewhere", "a problem in its place", ctx);
+	return 0;
+}
+
+static void walk_with(const char *root, int workers, struct seen *s, int *rc_walk, int *rc_finish)
+{
+	const struct fswalk_ops walk_ops = {.file = feed_file};
+	struct feed f = {0};
+
+	readahead_set_workers(workers);
+	f.ra = readahead_new(&ops, s);
+	*rc_walk = fswalk(root, &walk_ops, &f);
+	*rc_finish = readahead_finish(f.ra, *rc_walk == 0);
+	readahead_free(f.ra);
+	readahead_set_workers(-1);
+}
+
+static void test_order_and_content(void **state)
+{
+	char *root = make_tree();
+	const struct fswalk_ops plain_ops = {.file = plain_file};
+	struct seen want = {.stop_at = -1};
+	int workers[] = {0, 1, 3};
+	(void)state;
+
+	buf_init(&want.order);
+	assert_int_equal(fswalk(root, &plain_ops, &want), 0);
+	for (size_t i = 0; i < sizeof(workers) / sizeof(workers[0]); i++) {
+		struct seen s = {.stop_at = -1, .unwanted = "f007"};
+		int rc_walk, rc_finish;
+
+		buf_init(&s.order);
+		walk_with(root, workers[i], &s, &rc_walk, &rc_finish);
+		assert_int_equal(rc_walk, 0);
+		assert_int_equal(rc_finish, 0);
+		assert_string_equal(s.order.data, want.order.data);
+		assert_int_equal(s.turns, N_FILES + 1);
+		/* every file but the unwanted one and the empty one was read and
+		 * prepared ahead, and everything prepared was released */
+		assert_int_equal(s.ahead_seen, N_FILES - 1);
+		assert_int_equal(s.prepared_seen, N_FILES - 1);
+		assert_int_equal(s.made, N_FILES - 1);
+		assert_int_equal(s.released, N_FILES - 1);
+		buf_free(&s.order);
+	}
+	buf_free(&want.order);
+	remove_tree(root);
+}
+
+static void test_error_stops_turns(void **state)
+{
+	char *root = make_tree();
+	int workers[] = {0, 1};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(workers) / sizeof(workers[0]); i++) {
+		struct seen s = {.stop_at = 70};
+		int rc_walk, rc_finish;
+
+		buf_init(&s.order);
+		walk_with(root, workers[i], &s, &rc_walk, &rc_finish);
+		assert_int_equal(rc_walk == -EIO || rc_finish == -EIO, 1);
+		assert_int_equal(s.turns, 71); /* the failing turn is the last */
+		assert_true(s.prepared_seen <= 71);
+		assert_int_equal(s.released, s.made); /* dropped batches too */
+		buf_free(&s.order);
+	}
+	remove_tree(root);
+}
+
+/* Files past READAHEAD_MAX_FILE, or past the budget of bytes in flight,
+ * are not read ahead but still get their turn, in order, read then. */
+static void test_size_and_budget_limits(void **state)
+{
+	char tmpl[] = "/tmp/assay-readahead-XXXXXX", *root = mkdtemp(tmpl);
+	const struct fswalk_ops plain_ops = {.file = plain_file};
+	struct seen want = {.stop_at = -1}, s = {.stop_at = -1};
+	char *big = xmalloc(READAHEAD_MAX_FILE + 2);
+	int rc_walk, rc_finish;
+	(void)state;
+
+	assert_non_null(root);
+	root = xstrdup(root);
+	memset(big, 'b', READAHEAD_MAX_FILE + 1);
+	big[READAHEAD_MAX_FILE + 1] = '\0';
+	write_file(root, "big", big);
+	for (int i = 0; i < 10; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "k%d", i);
+		memset(big, 'a' + i, 4096);
+		big[4096] = '\0';
+		write_file(root, name, big);
+	}
+	buf_init(&want.order);
+	buf_init(&s.order);
+	assert_int_equal(fswalk(root, &plain_ops, &want), 0);
+	/* no worker: the batch is prepared at its turn, within 10 KB: two */
+	readahead_set_budget(10000);
+	walk_with(root, 0, &s, &rc_walk, &rc_finish);
+	readahead_set_budget(0);
+	assert_int_equal(rc_walk, 0);
+	assert_int_equal(rc_finish, 0);
+	assert_string_equal(s.order.data, want.order.data);
+	assert_int_equal(s.turns, 11);
+	assert_int_equal(s.ahead_seen, 2);
+	assert_int_equal(s.released, s.made);
+	buf_free(&want.order);
+	buf_free(&s.order);
+	free(big);
+	remove_tree(root);
+}
+
+static void test_entry_read_from_ahead(void **state)
+{
+	const char text[] = "0123456789";
+	struct fs_ahead whole = {.data = text, .len = 10};
+	struct fs_ahead part = {.data = text, .len = 4, .truncated = true};
+	struct fs_ahead failed = {.err = -EACCES};
+	struct fs_entry e = {.path = "/nonexistent/assay-file", .ahead = &whole};
+	char *data;
+	size_t len;
+	bool truncated;
+	(void)state;
+
+	assert_int_equal(fs_entry_read(&e, 100, &data, &len, &truncated), 0);
+	assert_int_equal(len, 10);
+	assert_false(truncated);
+	assert_string_equal(data, text);
+	free(data);
+	assert_int_equal(fs_entry_read(&e, 3, &data, &len, &truncated), 0);
+	assert_int_equal(len, 3);
+	assert_true(truncated);
+	assert_string_equal(data, "012");
+	free(data);
+	/* a read ahead that stopped short serves smaller caps only; a larger
+	 * one reads the file (missing here) */
+	e.ahead = &part;
+	assert_int_equal(fs_entry_read(&e, 4, &data, &len, &truncated), 0);
+	assert_true(truncated);
+	assert_string_equal(data, "0123");
+	free(data);
+	assert_int_equal(fs_entry_read(&e, 5, &data, &len, &truncated), -ENOENT);
+	e.ahead = &failed;
+	assert_int_equal(fs_entry_read(&e, 5, &data, &len, &truncated), -EACCES);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_order_and_content),
+		cmocka_unit_test(test_error_stops_turns),
+		cmocka_unit_test(test_size_and_budget_limits),
+		cmocka_unit_test(test_entry_read_from_ahead),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
