@@ -5,6 +5,7 @@
  */
 #include "registry.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "checks.h"
@@ -68,12 +69,27 @@ const struct rule *registry_at(size_t i)
 	return NULL;
 }
 
+/* Whether id reads "name.something": a built-in family holds only such
+ * ids (tests/unit/test_registry.c), so the others need no look. */
+static bool in_family(const char *id, const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncmp(id, name, n) == 0 && id[n] == '.';
+}
+
+/* Every finding looks its rule up (for its severity): one family's rules
+ * are compared, not the whole registry's. */
 const struct rule *registry_find(const char *id)
 {
-	for (size_t f = 0; f < FAMILY_COUNT; f++)
-		for (size_t i = 0; i < family_at(f)->count; i++)
-			if (strcmp(family_rule(family_at(f), i)->id, id) == 0)
-				return family_rule(family_at(f), i);
+	for (size_t f = 0; f < FAMILY_COUNT; f++) {
+		const struct rule_family *fam = family_at(f);
+		if (fam != &configured_family && !in_family(id, fam->name))
+			continue;
+		for (size_t i = 0; i < fam->count; i++)
+			if (strcmp(family_rule(fam, i)->id, id) == 0)
+				return family_rule(fam, i);
+	}
 	return NULL;
 }
 
