@@ -470,8 +470,9 @@ static void emit(struct k8s_ctx *x, const char *rule, const struct yaml_node *at
 	struct buf msg, identity;
 	va_list ap;
 
-	buf_init(&msg);
-	buf_init(&identity);
+	/* sized for most messages: one allocation each */
+	buf_init_sized(&msg, 256);
+	buf_init_sized(&identity, 128);
 	buf_puts(&msg, x->who);
 	if (container)
 		buf_printf(&msg, " container %s", container);

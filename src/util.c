@@ -101,6 +101,15 @@ void buf_init(struct buf *b)
 	b->cap = 0;
 }
 
+static void buf_reserve(struct buf *b, size_t extra);
+
+void buf_init_sized(struct buf *b, size_t cap)
+{
+	buf_init(b);
+	buf_reserve(b, cap ? cap - 1 : 0);
+	b->data[0] = '\0';
+}
+
 static void buf_reserve(struct buf *b, size_t extra)
 {
 	size_t need = b->len + extra + 1;

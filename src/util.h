@@ -36,6 +36,9 @@ struct buf {
 };
 
 void buf_init(struct buf *b);
+/* The same with room for `cap` bytes already: one allocation for a text
+ * of about that size instead of a few as it grows. */
+void buf_init_sized(struct buf *b, size_t cap);
 void buf_append(struct buf *b, const void *data, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);

@@ -96,6 +96,13 @@ static void test_buf_and_binary(void **state)
 	s = buf_steal(&b);
 	assert_null(b.data);
 	free(s);
+	/* a buffer made with room holds an empty string, and grows past it */
+	buf_init_sized(&b, 16);
+	assert_string_equal(b.data, "");
+	assert_true(b.cap >= 16);
+	buf_puts(&b, "0123456789abcdefghij");
+	assert_string_equal(b.data, "0123456789abcdefghij");
+	buf_free(&b);
 	/* a format longer than the room the buffer has is written whole */
 	buf_init(&b);
 	buf_printf(&b, "%s", "head:");
