@@ -4,8 +4,9 @@
  * joins the queue, which a worker takes one batch at a time (reading each
  * wanted file and preparing it). Once more than READAHEAD_DEPTH batches
  * are queued, the oldest gets its turns: if no worker has started it, the
- * calling thread prepares it itself rather than wait; if one is working
- * on it, it waits for that batch. Batches whose turns are over go back to
+ * calling thread prepares it itself; while a worker finishes it, the
+ * calling thread prepares later batches no worker has started, and waits
+ * only when there are none. Batches whose turns are over go back to
  * the worker to be released, so that memory is freed by the thread that
  * allocated it (freeing across threads contends on malloc's locks).
  */
@@ -228,27 +229,31 @@ static void retire(struct readahead *ra, struct batch *b)
 }
 
 /* The oldest queued batch, prepared (by a worker, or here when none had
- * started it), off the queue. */
+ * started it), off the queue. While a worker finishes it, this thread
+ * prepares a later batch no worker has started rather than wait idle. */
 static struct batch *next_prepared(struct readahead *ra)
 {
-	struct batch *b;
-	bool mine = false;
+	struct batch *b, *later;
 
 	pthread_mutex_lock(&ra->lock);
 	b = ra->queue;
-	if (b->state == BATCH_QUEUED) {
-		b->state = BATCH_WORKING;
-		mine = true;
+	while (b->state != BATCH_DONE) {
+		later = first_queued(ra);
+		if (!later) {
+			pthread_cond_wait(&ra->done, &ra->lock);
+			continue;
+		}
+		later->state = BATCH_WORKING;
+		pthread_mutex_unlock(&ra->lock);
+		prepare_batch(ra, later);
+		pthread_mutex_lock(&ra->lock);
+		later->state = BATCH_DONE;
 	}
-	while (!mine && b->state != BATCH_DONE)
-		pthread_cond_wait(&ra->done, &ra->lock);
 	ra->queue = b->next;
 	if (!ra->queue)
 		ra->queue_tail = NULL;
 	ra->queued--;
 	pthread_mutex_unlock(&ra->lock);
-	if (mine)
-		prepare_batch(ra, b);
 	b->next = NULL;
 	return b;
 }
