@@ -7,8 +7,8 @@
  * calling thread prepares it itself; while a worker finishes it, the
  * calling thread prepares later batches no worker has started, and waits
  * only when there are none. Batches whose turns are over go back to
- * the worker to be released, so that memory is freed by the thread that
- * allocated it (freeing across threads contends on malloc's locks).
+ * the worker to be released, so that memory is mostly freed by the thread
+ * that allocated it (freeing across threads contends on malloc's locks).
  */
 #include "readahead.h"
 
@@ -51,7 +51,7 @@ static unsigned worker_count(void)
 struct item {
 	struct fs_entry e;
 	struct stat dir_st;
-	char *strings; /* path, relpath, name's directory part and dir_relpath */
+	char *strings; /* path, relpath, dir_relpath, and name when not in relpath */
 	char *problem; /* a problem rather than an entry */
 	bool wanted;
 	size_t budgeted; /* bytes this item holds of the read-ahead budget */
