@@ -1534,7 +1534,8 @@ static void test_target_digest_from_input(void **state)
 
 /* The digest of a run's findings that the store computes while writing
  * them (hash version 4) is what reading them back gives: for findings
- * with every field set, empty strings and NULLs, through the writer
+ * with every field set, empty strings and NULLs, messages longer than the
+ * writer's hashing buffer and around its size, through the writer
  * thread; and a finding another handle adds to the run makes the sealing
  * read them back rather than trust a digest that misses it. */
 static void test_findings_digest_as_written(void **state)
@@ -1544,8 +1545,10 @@ static void test_findings_digest_as_written(void **state)
 	struct store_run r;
 	char got[SHA256_HEX_LEN + 1];
 	struct finding f;
+	static char long_message[4000];
 	int64_t run = begin_run(s);
 
+	memset(long_message, 'm', sizeof(long_message) - 1);
 	for (unsigned i = 0; i < 3000; i++) {
 		char path[32], identity[16];
 		snprintf(path, sizeof(path), "dir/f%u.yaml", i % 97);
@@ -1562,6 +1565,8 @@ static void test_findings_digest_as_written(void **state)
 		f.waiver = f.waived ? "inline: test data" : NULL;
 		f.layer = i % 13 ? NULL : "sha256:layer";
 		f.baseline = i % 2 ? "new" : "unchanged";
+		if (i % 17 == 0) /* 950 to 3990 bytes, past and around 1 KiB */
+			f.message = long_message + sizeof(long_message) - 1 - (950 + (i * 13) % 3041);
 		finding_fingerprint(&f);
 		assert_int_equal(store_add_finding(s, run, &f), 0);
 	}
