@@ -334,8 +334,6 @@ int readahead_file(struct readahead *ra, const struct fs_entry *e)
 
 	if (ra->error)
 		return ra->error;
-	if (e->data) /* content already in memory: nothing to read ahead */
-		return submit(ra, 0) ? ra->error : (ra->error = ra->ops->file(e, NULL, ra->ctx));
 	it = new_item(ra);
 	copy_entry(it, e);
 	it->wanted = S_ISREG(e->st.st_mode) && e->st.st_size > 0 && e->st.st_size <= READAHEAD_MAX_FILE &&

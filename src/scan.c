@@ -308,6 +308,9 @@ bool scan_ignored_by_git(struct scan *s, const struct fs_entry *e)
 
 	if (!t->repo || e->data)
 		return false;
+	/* read ahead in a walk of a directory: ahead_wanted asked already */
+	if (e->ahead && !t->file)
+		return false;
 	repo_path = xasprintf("%s%s", t->repo_prefix, e->relpath);
 	repo_tracking(t->repo, repo_path, &in_index, &in_head);
 	ignored = !in_index && !in_head && repo_ignores(t->repo, repo_path);
@@ -600,7 +603,8 @@ static int walk_file(const struct fs_entry *e, void *ctx)
 
 /* Worth reading ahead: a file some scanner will read, which is one that
  * is neither excluded nor left out by git (the env scanner reads ignored
- * .env files itself). */
+ * .env files itself). A file read ahead is thereby known to be in git's
+ * view, and scan_ignored_by_git does not ask again. */
 static bool ahead_wanted(const struct fs_entry *e, void *ctx)
 {
 	struct walk_ctx *w = ctx;

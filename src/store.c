@@ -1190,6 +1190,16 @@ static void free_rows(struct queued_row *row)
 	}
 }
 
+/* The rows the writer is done with, for the caller to free once it has
+ * let go of the lock (held here). */
+static struct queued_row *take_written_rows(struct store_writer *w)
+{
+	struct queued_row *rows = w->written_rows;
+
+	w->written_rows = NULL;
+	return rows;
+}
+
 /* Takes the whole queue at each turn, so that the lock is taken once per
  * chain of rows rather than once per row; the producer may queue up to
  * STORE_QUEUE_MAX more meanwhile. */
@@ -1280,8 +1290,7 @@ static void writer_wait_idle(struct store_writer *w)
 		pthread_cond_wait(&w->written, &w->lock);
 	}
 	w->waited_for = false;
-	written = w->written_rows;
-	w->written_rows = NULL;
+	written = take_written_rows(w);
 	pthread_mutex_unlock(&w->lock);
 	free_rows(written);
 }
@@ -1311,8 +1320,7 @@ static int writer_push(struct store_writer *w, struct queued_row *row)
 		if (w->sleeping && w->queued >= STORE_QUEUE_WAKE)
 			pthread_cond_signal(&w->work);
 	}
-	written = w->written_rows;
-	w->written_rows = NULL;
+	written = take_written_rows(w);
 	pthread_mutex_unlock(&w->lock);
 	free_rows(written);
 	if (rc)

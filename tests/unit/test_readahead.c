@@ -91,12 +91,18 @@ static void write_file(const char *dir, const char *name, const char *text)
 	free(p);
 }
 
-static char *make_tree(void)
+static char *new_temp_dir(void)
 {
 	char tmpl[] = "/tmp/assay-readahead-XXXXXX", *root = mkdtemp(tmpl);
 
 	assert_non_null(root);
-	root = xstrdup(root);
+	return xstrdup(root);
+}
+
+static char *make_tree(void)
+{
+	char *root = new_temp_dir();
+
 	for (int i = 0; i < N_FILES; i++) {
 		char name[32], text[64];
 		snprintf(name, sizeof(name), "f%03d", i);
@@ -213,15 +219,13 @@ static void test_error_stops_turns(void **state)
  * are not read ahead but still get their turn, in order, read then. */
 static void test_size_and_budget_limits(void **state)
 {
-	char tmpl[] = "/tmp/assay-readahead-XXXXXX", *root = mkdtemp(tmpl);
+	char *root = new_temp_dir();
 	const struct fswalk_ops plain_ops = {.file = plain_file};
 	struct seen want = {.stop_at = -1}, s = {.stop_at = -1};
 	char *big = xmalloc(READAHEAD_MAX_FILE + 2);
 	int rc_walk, rc_finish;
 	(void)state;
 
-	assert_non_null(root);
-	root = xstrdup(root);
 	memset(big, 'b', READAHEAD_MAX_FILE + 1);
 	big[READAHEAD_MAX_FILE + 1] = '\0';
 	write_file(root, "big", big);
