@@ -1,7 +1,8 @@
 /*
  * Control status from a run's findings (see controls.h). The per-rule
- * counts come from the store after every finding was written, so the
- * statuses describe exactly the findings the run holds.
+ * counts come from the store after every finding was written (it counts
+ * them as it writes them), so the statuses describe exactly the findings
+ * the run holds.
  */
 #include "controls.h"
 

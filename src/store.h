@@ -149,8 +149,9 @@ int store_add_waiver(struct store *s, int64_t run, const struct store_waiver *w)
 int store_add_rule_setting(struct store *s, int64_t run, const struct store_rule_setting *r);
 
 /* Per-rule counts of a run's findings, for control status: cb is called
- * once per rule that has findings, with its unwaived and waived counts.
- * The pending batch is committed first so that every finding counts. */
+ * once per rule that has findings, in rule order, with its unwaived and
+ * waived counts. Every finding written counts: the run this handle began
+ * is counted as its rows are written, any other run from its rows. */
 typedef int (*store_rule_count_cb)(const char *rule, unsigned unwaived, unsigned waived, void *ctx);
 int store_foreach_rule_count(struct store *s, int64_t run, store_rule_count_cb cb, void *ctx);
 

@@ -931,6 +931,49 @@ static void test_migration_from_schema_4(void **state)
 	store_close(s);
 }
 
+/* The missing steps run in one transaction: when a later step fails (here
+ * 6, whose index name is taken), the database is left at schema 4 as it
+ * was, not at 5, and the error names the step. */
+static void test_failed_migration_changes_nothing(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s = open_store(fx);
+	int64_t old_run = complete_small_run(s, "k8s.privileged", 0);
+	char err[512] = "";
+	sqlite3 *db;
+
+	store_close(s);
+	db = raw_open(fx->db);
+	back_to_schema_5(db);
+	raw_exec(db, "DROP INDEX findings_by_run_rule;"
+		     "CREATE INDEX findings_by_run_order ON findings (run_id, severity DESC, rule, path, line, col);"
+		     "CREATE INDEX findings_by_run_rule ON findings (run_id, rule);"
+		     "CREATE TRIGGER findings_only_while_running BEFORE INSERT ON findings"
+		     " WHEN (SELECT status FROM runs WHERE id = NEW.run_id) IS NOT 'running'"
+		     " BEGIN SELECT RAISE(ABORT, 'run is not running'); END;"
+		     "CREATE TABLE findings_by_fingerprint_key (x);"
+		     "PRAGMA user_version = 4;");
+	sqlite3_close(db);
+
+	s = NULL;
+	assert_true(store_open(fx->db, &s, err, sizeof(err)) < 0);
+	assert_null(s);
+	if (!strstr(err, "migration to schema 6 failed"))
+		fail_msg("%s", err);
+	db = raw_open(fx->db);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 4);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'findings_by_run_order'"), 1);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM pragma_index_info('findings_by_run_rule')"), 2);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM pragma_table_info('findings')"
+				     " WHERE name = 'fingerprint_key'"),
+			 0);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'findings_only_while_running'"),
+			 1);
+	assert_true(raw_int(db, "SELECT count(*) FROM findings") > 0);
+	sqlite3_close(db);
+	(void)old_run;
+}
+
 /* ---- compliance (schema 3) ---- */
 
 struct compliance_seen {
@@ -995,6 +1038,62 @@ static int see_rule_count(const char *rule, unsigned unwaived, unsigned waived, 
 	sum[0] += unwaived;
 	sum[1] += waived;
 	return 0;
+}
+
+struct rule_count_list {
+	char text[4096];
+	size_t len;
+};
+
+static int list_rule_count(const char *rule, unsigned unwaived, unsigned waived, void *ctx)
+{
+	struct rule_count_list *l = ctx;
+	int n = snprintf(l->text + l->len, sizeof(l->text) - l->len, "%s %u %u\n", rule, unwaived, waived);
+
+	assert_true(n > 0 && (size_t)n < sizeof(l->text) - l->len);
+	l->len += (size_t)n;
+	return 0;
+}
+
+static int stop_at_second_rule(const char *rule, unsigned unwaived, unsigned waived, void *ctx)
+{
+	unsigned *calls = ctx;
+
+	(void)rule, (void)unwaived, (void)waived;
+	return ++*calls == 2 ? -ECANCELED : 0;
+}
+
+/* The run being written is counted as its rows are written (through the
+ * writer thread, past the queue's size); its counts, in rule order, are
+ * the ones its stored rows give once it is finished. */
+static void test_rule_counts_while_running_match_stored(void **state)
+{
+	struct fixture *fx = *state;
+	static const char *const rule_ids[] = {"k8s.privileged", "env.file-permissions", "k8s.host-pid",
+					       "docker.user-root", "k8s.privileged"};
+	struct store *s = open_store(fx);
+	struct rule_count_list running = {0}, stored = {0};
+	int64_t run = begin_run(s);
+	unsigned calls = 0;
+	struct finding f;
+	char path[32];
+
+	for (unsigned i = 0; i < 5000; i++) {
+		snprintf(path, sizeof(path), "f%u.yaml", i);
+		set_finding(&f, rule_ids[i % 5], SEV_HIGH, path, i + 1, 0);
+		f.waived = i % 7 == 0;
+		f.waiver = f.waived ? "accepted (owner a@example.com, expires 2027-01-01)" : NULL;
+		assert_int_equal(store_add_finding(s, run, &f), 0);
+	}
+	assert_int_equal(store_foreach_rule_count(s, run, list_rule_count, &running), 0);
+	assert_int_equal(store_foreach_rule_count(s, run, stop_at_second_rule, &calls), -ECANCELED);
+	assert_int_equal(calls, 2);
+	assert_int_equal(store_run_finish(s, run, 0), 0);
+	assert_int_equal(store_foreach_rule_count(s, run, list_rule_count, &stored), 0);
+	assert_string_equal(running.text, stored.text);
+	assert_non_null(strstr(stored.text, "docker.user-root 857 143\nenv.file-permissions 857 143\n"));
+	assert_non_null(strstr(stored.text, "k8s.host-pid 857 143\nk8s.privileged 1714 286\n"));
+	store_close(s);
 }
 
 /* Profiles, control results, waivers and rule settings are stored with the
@@ -1851,7 +1950,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_hash_version_3_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_from_schema_4, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_from_schema_5, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_migration_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compliance_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rule_counts_while_running_match_stored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_keeps_the_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reading_for_reports, setup, teardown),
