@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <git2.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,11 @@
 struct repo {
 	git_repository *git;
 	git_index *index;
+	/* HEAD's tree, read the first time a path is looked up in it (reading
+	 * the tree of a 10,000-file commit took 5 ms at every open) */
 	git_tree *head_tree;
+	bool head_tree_read;
+	git_oid head;
 	char *workdir;
 	char *gitdir;
 	char head_hex[GIT_OID_HEXSZ + 1];
@@ -43,13 +48,25 @@ static void load_head(struct repo *r)
 	oid = git_reference_target(head);
 	if (!oid || git_commit_lookup(&commit, r->git, oid) < 0)
 		goto out;
-	if (git_commit_tree(&r->head_tree, commit) < 0)
-		goto out;
+	git_oid_cpy(&r->head, oid);
 	git_oid_tostr(r->head_hex, sizeof(r->head_hex), oid);
 	r->has_head = true;
 out:
 	git_commit_free(commit);
 	git_reference_free(head);
+}
+
+static git_tree *head_tree(struct repo *r)
+{
+	git_commit *commit = NULL;
+
+	if (!r->head_tree_read && r->has_head) {
+		if (git_commit_lookup(&commit, r->git, &r->head) == 0)
+			git_commit_tree(&r->head_tree, commit);
+		git_commit_free(commit);
+	}
+	r->head_tree_read = true;
+	return r->head_tree;
 }
 
 static char *normalised_workdir(const char *wd)
@@ -88,16 +105,26 @@ const char *repo_head_commit(const struct repo *r)
 	return r->has_head ? r->head_hex : NULL;
 }
 
-void repo_tracking(struct repo *r, const char *path, bool *in_index, bool *in_head)
+bool repo_in_index(struct repo *r, const char *path)
 {
+	return git_index_get_bypath(r->index, path, 0) != NULL;
+}
+
+bool repo_in_head(struct repo *r, const char *path)
+{
+	git_tree *tree = head_tree(r);
 	git_tree_entry *te = NULL;
 
-	*in_index = git_index_get_bypath(r->index, path, 0) != NULL;
-	*in_head = false;
-	if (r->head_tree && git_tree_entry_bypath(&te, r->head_tree, path) == 0) {
-		*in_head = true;
-		git_tree_entry_free(te);
-	}
+	if (!tree || git_tree_entry_bypath(&te, tree, path) != 0)
+		return false;
+	git_tree_entry_free(te);
+	return true;
+}
+
+void repo_tracking(struct repo *r, const char *path, bool *in_index, bool *in_head)
+{
+	*in_index = repo_in_index(r, path);
+	*in_head = repo_in_head(r, path);
 }
 
 bool repo_ignores(struct repo *r, const char *path)
@@ -154,6 +181,73 @@ int repo_open(const char *dir, struct repo **out, char *err, size_t errlen)
 	return 0;
 fail:
 	repo_close(r);
+	return rc;
+}
+
+struct repo_ahead {
+	pthread_t thread;
+	char *dir;
+	/* what repo_open answered on the thread */
+	int rc;
+	struct repo *repo;
+	char err[512]; /* libgit2's error text is per thread: copied here */
+};
+
+static void *open_ahead_main(void *arg)
+{
+	struct repo_ahead *a = arg;
+
+	a->rc = repo_open(a->dir, &a->repo, a->err, sizeof(a->err));
+	return NULL;
+}
+
+struct repo_ahead *repo_open_ahead(const char *dir)
+{
+	struct repo_ahead *a = xcalloc(1, sizeof(*a));
+
+	a->dir = xstrdup(dir);
+	if (pthread_create(&a->thread, NULL, open_ahead_main, a) != 0) {
+		free(a->dir);
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+static void free_joined(struct repo_ahead *a)
+{
+	if (!a)
+		return;
+	repo_close(a->repo);
+	free(a->dir);
+	free(a);
+}
+
+void repo_ahead_free(struct repo_ahead *a)
+{
+	if (a)
+		pthread_join(a->thread, NULL);
+	free_joined(a);
+}
+
+int repo_open_via(struct repo_ahead **ahead, const char *dir, struct repo **out, char *err, size_t errlen)
+{
+	struct repo_ahead *a = *ahead;
+	int rc;
+
+	*ahead = NULL;
+	if (a)
+		pthread_join(a->thread, NULL);
+	if (!a || strcmp(a->dir, dir) != 0) {
+		free_joined(a);
+		return repo_open(dir, out, err, errlen);
+	}
+	rc = a->rc;
+	*out = a->repo;
+	a->repo = NULL;
+	if (rc < 0)
+		snprintf(err, errlen, "%s", a->err);
+	free_joined(a);
 	return rc;
 }
 
@@ -224,7 +318,7 @@ static void walk_init(struct walk *w, struct repo *r, repo_progress_cb progress,
 	hashmap_init(&w->seen);
 	hashmap_init(&w->head_blobs);
 	buf_init(&w->added);
-	if (r->head_tree)
+	if (head_tree(r))
 		git_tree_walk(r->head_tree, GIT_TREEWALK_PRE, collect_head_blob, w);
 }
 
@@ -585,7 +679,7 @@ int repo_walk_head(struct repo *r, repo_ref_cb cb, void *ctx, struct repo_walk_s
 
 	walk_init(&w, r, NULL, ctx, stats);
 	w.ref_cb = cb;
-	if (r->head_tree && git_oid_fromstr(&id, r->head_hex) == 0 && git_commit_lookup(&head, r->git, &id) == 0) {
+	if (head_tree(r) && git_oid_fromstr(&id, r->head_hex) == 0 && git_commit_lookup(&head, r->git, &id) == 0) {
 		commit_identity(&w, head);
 		stats->commits = 1;
 		git_tree_walk(r->head_tree, GIT_TREEWALK_PRE, hand_over_head_entry, &w);

@@ -186,7 +186,7 @@ int cmd_scan(int argc, char **argv)
 	struct store *st = NULL;
 	char *command = NULL, err[1024] = "";
 	int64_t run_id = 0;
-	int c, status, exit_code = EXIT_RUNTIME;
+	int c, rc, status, exit_code = EXIT_RUNTIME;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":o:f:qh", scan_options, NULL)) != -1) {
@@ -244,9 +244,13 @@ int cmd_scan(int argc, char **argv)
 	req.n_targets = optind < argc ? (size_t)(argc - optind) : 1;
 	if (scan_check_targets(&req, err, sizeof(err)) < 0)
 		return cli_usage_error("scan", "%s", err);
+	/* while the configuration and profiles load and the store opens */
+	req.repo_ahead = scan_open_repo_ahead(req.targets[0]);
 	status = load_config(config_opt, req.targets[0], &setup.config);
-	if (status != EXIT_OK)
+	if (status != EXIT_OK) {
+		scan_repo_ahead_free(req.repo_ahead);
 		return status;
+	}
 	if (setup.config) {
 		if (setup.config->n_secret_rules)
 			registry_set_configured(&setup.config->secret_rules[0].rule, setup.config->n_secret_rules,
@@ -276,7 +280,9 @@ int cmd_scan(int argc, char **argv)
 	command = cli_command_line(argc, argv);
 	req.command = command;
 	install_signal_handlers();
-	if (scan_run(st, &req, &run_id, &exit_code, err, sizeof(err)) < 0) {
+	rc = scan_run(st, &req, &run_id, &exit_code, err, sizeof(err));
+	req.repo_ahead = NULL; /* scan_run's now */
+	if (rc < 0) {
 		fprintf(stderr, "assay scan: %s\n", err);
 		exit_code = EXIT_RUNTIME;
 		goto out;
@@ -289,6 +295,7 @@ int cmd_scan(int argc, char **argv)
 	if (cli_write_reports("scan", st, run_id, &outputs, formats, &ropts) != EXIT_OK)
 		exit_code = EXIT_RUNTIME;
 out:
+	scan_repo_ahead_free(req.repo_ahead);
 	free(command);
 	store_close(st);
 	scan_setup_free(&setup);

@@ -303,8 +303,8 @@ int scan_report_secrets(struct scan *s, const char *path, const char *data, size
 bool scan_ignored_by_git(struct scan *s, const struct fs_entry *e)
 {
 	struct scan_target *t = s->target;
-	bool in_index, in_head, ignored;
 	char *repo_path;
+	bool ignored;
 
 	if (!t->repo || e->data)
 		return false;
@@ -312,8 +312,10 @@ bool scan_ignored_by_git(struct scan *s, const struct fs_entry *e)
 	if (e->ahead && !t->file)
 		return false;
 	repo_path = xasprintf("%s%s", t->repo_prefix, e->relpath);
-	repo_tracking(t->repo, repo_path, &in_index, &in_head);
-	ignored = !in_index && !in_head && repo_ignores(t->repo, repo_path);
+	/* cheapest first: an index lookup, HEAD's tree, then the ignore rules
+	 * (tens of microseconds a path) */
+	ignored = !repo_in_index(t->repo, repo_path) && !repo_in_head(t->repo, repo_path) &&
+		  repo_ignores(t->repo, repo_path);
 	free(repo_path);
 	return ignored;
 }
@@ -448,7 +450,7 @@ static bool is_the_bare_repository(const struct repo *r, const char *root)
 static void target_attach_repo(struct scan *s, struct scan_target *t)
 {
 	char err[512] = "";
-	int rc = repo_open(t->root, &t->repo, err, sizeof(err));
+	int rc = repo_open_via(&s->repo_ahead, t->root, &t->repo, err, sizeof(err));
 
 	if (rc == -ENOENT)
 		return;
@@ -513,9 +515,19 @@ static int target_claimed_by(const char *arg)
 	return -1;
 }
 
-static void target_open(struct scan *s, struct scan_target *t, const char *arg)
+/* Where a file or directory target's repository is looked for: a file's
+ * directory, or the directory itself. */
+static char *repo_root_of(const char *arg, bool *is_file)
 {
 	struct stat st;
+
+	*is_file = stat(arg, &st) == 0 && S_ISREG(st.st_mode);
+	return *is_file ? dir_of(arg) : xstrdup(arg);
+}
+
+static void target_open(struct scan *s, struct scan_target *t, const char *arg)
+{
+	bool is_file;
 
 	memset(t, 0, sizeof(*t));
 	sha256_init(&t->digest);
@@ -533,15 +545,30 @@ static void target_open(struct scan *s, struct scan_target *t, const char *arg)
 		t->root = xstrdup(arg);
 		return;
 	}
-	if (stat(arg, &st) == 0 && S_ISREG(st.st_mode)) {
-		t->kind = "file";
+	t->root = repo_root_of(arg, &is_file);
+	t->kind = is_file ? "file" : "directory";
+	if (is_file)
 		t->file = xstrdup(arg);
-		t->root = dir_of(arg);
-	} else {
-		t->kind = "directory";
-		t->root = xstrdup(arg);
-	}
 	target_attach_repo(s, t);
+}
+
+struct repo_ahead *scan_open_repo_ahead(const char *target)
+{
+	struct repo_ahead *a;
+	char *root;
+	bool is_file;
+
+	if (is_stdin_target(target) || target_claimed_by(target) >= 0)
+		return NULL;
+	root = repo_root_of(target, &is_file);
+	a = repo_open_ahead(root);
+	free(root);
+	return a;
+}
+
+void scan_repo_ahead_free(struct repo_ahead *a)
+{
+	repo_ahead_free(a);
 }
 
 static void target_close(struct scan_target *t)
@@ -894,7 +921,7 @@ static int record_compliance(struct scan *s)
 int scan_run(struct store *st, const struct scan_request *req, int64_t *run_id, int *exit_code, char *err,
 	     size_t errlen)
 {
-	struct scan s = {.store = st, .req = req};
+	struct scan s = {.store = st, .req = req, .repo_ahead = req->repo_ahead};
 	void *states[ARRAY_LEN(scanners)];
 	struct scan_target *targets = xcalloc(req->n_targets, sizeof(*targets));
 	size_t opened = 0;
@@ -955,6 +982,7 @@ out:
 	for (size_t i = 0; i < opened; i++)
 		target_close(&targets[i]);
 	free(targets);
+	repo_ahead_free(s.repo_ahead);
 	secrets_engine_free(s.secrets);
 	if (s.bare_ignores) {
 		hashmap_free(s.bare_ignores, NULL);

@@ -94,6 +94,9 @@ struct scan_request {
 	 * they came from ("run 12", "file base.json"); NULL without one. */
 	const struct hashmap *baseline;
 	const char *baseline_name;
+	/* The first target's repository, being opened meanwhile
+	 * (scan_open_repo_ahead); scan_run takes it over. */
+	struct repo_ahead *repo_ahead;
 };
 
 #define SCAN_MAX_FAMILIES 16
@@ -118,6 +121,7 @@ struct scan {
 	struct hashmap *bare_ignores; /* path:line of ignores without a reason, reported once */
 	/* What the scanners' prepare made for the file whose turn it is. */
 	void *const *prepared;
+	struct repo_ahead *repo_ahead; /* the request's, until a target takes it */
 };
 
 /* What `sc`'s prepare made of the file whose turn it is, or NULL (not
@@ -166,6 +170,12 @@ extern volatile sig_atomic_t scan_cancelled;
 /* Checks that every target exists and can be scanned: a usage error (exit
  * 2) otherwise, with the reason in err. */
 int scan_check_targets(const struct scan_request *req, char *err, size_t errlen);
+/* Starts opening the repository that scanning `target` will look for, so
+ * that it overlaps the store's opening; NULL when there is none to open
+ * (standard input, an image) or no thread. */
+struct repo_ahead *scan_open_repo_ahead(const char *target);
+/* For a request that never reached scan_run. */
+void scan_repo_ahead_free(struct repo_ahead *a);
 /* Writes one run: begins it, walks each target with every scanner, and
  * finishes it (complete, or failed on a runtime error). *exit_code is the
  * fail-on verdict (0 or 1), or 3 when the run failed. */
