@@ -331,16 +331,25 @@ static void k8s_release(void *prepared)
 	free(a);
 }
 
-/* The documents parsed ahead, else a parse now. Parsed ahead means parsed
- * from the bytes read ahead, which fs_entry_read handed out as `data`
- * (k8s_prepare took only files read whole). */
+/* The documents parsed ahead from the bytes fs_entry_read handed out as
+ * `data` (the bytes read ahead; k8s_prepare took only files read whole),
+ * or NULL. k8s_prepare found those bytes to be text naming apiVersion and
+ * kind, with no Helm template actions. */
+static const struct k8s_ahead *parsed_ahead(struct scan *s, const struct fs_entry *e, size_t len)
+{
+	const struct k8s_ahead *a = scan_prepared(s, &k8s_scanner);
+
+	return a && e->ahead && a->len == len ? a : NULL;
+}
+
+/* The documents parsed ahead, else a parse now. */
 static unsigned scan_manifest(struct scan *s, struct k8s_checks *checks, const struct fs_entry *e,
 			      const char *path, const char *data, size_t len)
 {
-	const struct k8s_ahead *a = scan_prepared(s, &k8s_scanner);
+	const struct k8s_ahead *a = parsed_ahead(s, e, len);
 	struct doc_source src = {0};
 
-	if (!a || !e->ahead || a->len != len)
+	if (!a)
 		return k8s_scan_text(s, checks, path, data, len);
 	src.stream = a->stream;
 	return scan_documents(s, checks, path, data, len, &src);
@@ -358,7 +367,7 @@ static int k8s_scan_file(struct scan *s, void *state, const struct fs_entry *e, 
 {
 	char *data = NULL, *display = NULL;
 	size_t len = 0;
-	bool truncated = false, mine = false;
+	bool truncated = false, mine = false, ahead;
 	unsigned helm_line;
 	int rc;
 
@@ -369,11 +378,16 @@ static int k8s_scan_file(struct scan *s, void *state, const struct fs_entry *e, 
 	if (!s->target->file && scan_ignored_by_git(s, e))
 		return 0;
 	rc = fs_entry_read(e, K8S_MAX_BYTES, &data, &len, &truncated);
-	if (rc < 0 || looks_binary(data, len))
+	if (rc < 0)
+		goto out;
+	ahead = parsed_ahead(s, e, len) != NULL; /* what the checks below would find is known */
+	if (!ahead && looks_binary(data, len))
 		goto out; /* the content scanner says what it cannot read */
 	display = utf8_sanitize(e->relpath, strlen(e->relpath));
 	scan_set_source(s, display, data, len);
-	if (k8s_has_helm_actions(data, len, &helm_line) && memmem(data, len, "kind", 4)) {
+	if (ahead) {
+		mine = scan_manifest(s, state, e, display, data, len) > 0;
+	} else if (k8s_has_helm_actions(data, len, &helm_line) && memmem(data, len, "kind", 4)) {
 		report_helm_template(s, display, helm_line);
 		mine = true;
 	} else if (!mentions_object_keys(data, len)) {

@@ -138,6 +138,12 @@ struct yaml_reader {
 	/* key sets for duplicate and merge handling: slot -> pair index + 1 */
 	size_t *keyset;
 	size_t keyset_cap;
+	/* finish_mapping's pairs before duplicates are dropped, and which are:
+	 * kept from one mapping to the next (two allocations per mapping were
+	 * a tenth of building a manifest's model) */
+	struct yaml_pair *pair_tmp;
+	bool *pair_dropped;
+	size_t pair_cap;
 	/* yaml_stream_parse: every document is kept in the arena, which is
 	 * never reset */
 	bool keep_documents;
@@ -183,11 +189,15 @@ static void reader_drop_parsing_state(struct yaml_reader *r)
 	free(r->scratch);
 	free(r->anchors);
 	free(r->keyset);
+	free(r->pair_tmp);
+	free(r->pair_dropped);
 	r->stack = NULL;
 	r->scratch = NULL;
 	r->anchors = NULL;
 	r->keyset = NULL;
-	r->stack_cap = r->scratch_cap = r->anchors_cap = r->keyset_cap = 0;
+	r->pair_tmp = NULL;
+	r->pair_dropped = NULL;
+	r->stack_cap = r->scratch_cap = r->anchors_cap = r->keyset_cap = r->pair_cap = 0;
 	r->n_anchors = 0;
 }
 
@@ -539,8 +549,14 @@ static void finish_mapping(struct yaml_reader *r, struct yaml_node *map, const s
 	bool *dropped;
 	size_t n_merge_keys = 0;
 
-	tmp = xmalloc((n ? n : 1) * sizeof(*tmp));
-	dropped = xcalloc(n ? n : 1, sizeof(*dropped));
+	if (n > r->pair_cap) {
+		r->pair_cap = n > 2 * r->pair_cap ? n : 2 * r->pair_cap;
+		r->pair_tmp = xrealloc(r->pair_tmp, r->pair_cap * sizeof(*r->pair_tmp));
+		r->pair_dropped = xrealloc(r->pair_dropped, r->pair_cap * sizeof(*r->pair_dropped));
+	}
+	tmp = r->pair_tmp;
+	dropped = r->pair_dropped;
+	memset(dropped, 0, n * sizeof(*dropped));
 	keyset_clear(r, n);
 	for (size_t i = 0; i < n; i++) {
 		size_t j;
@@ -591,8 +607,6 @@ static void finish_mapping(struct yaml_reader *r, struct yaml_node *map, const s
 	}
 	map->pairs = pairs;
 	map->n_pairs = out;
-	free(tmp);
-	free(dropped);
 }
 
 static int on_collection_end(struct yaml_reader *r)
