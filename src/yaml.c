@@ -556,7 +556,8 @@ static void finish_mapping(struct yaml_reader *r, struct yaml_node *map, const s
 	}
 	tmp = r->pair_tmp;
 	dropped = r->pair_dropped;
-	memset(dropped, 0, n * sizeof(*dropped));
+	if (n)
+		memset(dropped, 0, n * sizeof(*dropped)); /* dropped is NULL before the first pair */
 	keyset_clear(r, n);
 	for (size_t i = 0; i < n; i++) {
 		size_t j;

@@ -331,6 +331,35 @@ static void test_duplicate_keys_last_wins(void **state)
 	close_text(&f);
 }
 
+/* Mappings are finished one after another with the same scratch arrays:
+ * an empty one first, and a duplicate dropped in one mapping drops
+ * nothing in the next. */
+static void test_mappings_one_after_another(void **state)
+{
+	struct fixture f;
+	const char *text = "{}\n---\nx: {k: 1, k: 2, j: 3}\ny: {k: 4, j: 5, m: 6}\nz: {}\n";
+	const struct yaml_doc *d;
+	const struct yaml_node *y;
+	(void)state;
+
+	open_text(&f, text, strlen(text));
+	d = next_doc(&f);
+	assert_true(yaml_is_mapping(d->root));
+	assert_int_equal(d->root->n_pairs, 0);
+	d = next_doc(&f);
+	assert_int_equal(d->root->n_pairs, 3);
+	assert_int_equal(yaml_map_get(d->root, "x")->n_pairs, 2);
+	assert_string_equal(yaml_map_get_str(yaml_map_get(d->root, "x"), "k"), "2");
+	y = yaml_map_get(d->root, "y");
+	assert_int_equal(y->n_pairs, 3);
+	assert_string_equal(yaml_map_get_str(y, "k"), "4");
+	assert_string_equal(yaml_map_get_str(y, "m"), "6");
+	assert_int_equal(yaml_map_get(d->root, "z")->n_pairs, 0);
+	assert_int_equal(d->n_issues, 1);
+	expect_end(&f);
+	close_text(&f);
+}
+
 static void test_many_keys_and_duplicates(void **state)
 {
 	struct fixture f;
@@ -550,6 +579,7 @@ int main(void)
 		cmocka_unit_test(test_depth_cap),
 		cmocka_unit_test(test_depth_within_cap),
 		cmocka_unit_test(test_duplicate_keys_last_wins),
+		cmocka_unit_test(test_mappings_one_after_another),
 		cmocka_unit_test(test_many_keys_and_duplicates),
 		cmocka_unit_test(test_json_by_the_same_path),
 		cmocka_unit_test(test_syntax_error_position),
