@@ -1462,19 +1462,27 @@ static struct queued_row *queued_finding(int64_t run, const struct finding *f)
 	const char **strs[] = {&copy.rule,   &copy.target, &copy.target_digest, &copy.path,   &copy.message,
 			       &copy.evidence, &copy.secret_hash, &copy.layer,   &copy.commit, &copy.author,
 			       &copy.date,     &copy.waiver,      &copy.baseline};
-	size_t total = 0;
+	size_t lens[ARRAY_LEN(strs)], total = 0;
 	struct queued_row *row;
-	struct packer p;
+	char *next;
 
+	/* each length measured once, and nothing zeroed that is then written
+	 * (this ran for every finding, on the scanning thread) */
 	for (size_t i = 0; i < ARRAY_LEN(strs); i++)
-		total += packed_len(*strs[i]);
-	row = xcalloc(1, sizeof(*row) + total);
-	p.next = row->strings;
+		total += lens[i] = packed_len(*strs[i]);
+	row = xmalloc(sizeof(*row) + total);
+	next = row->strings;
 	for (size_t i = 0; i < ARRAY_LEN(strs); i++)
-		*strs[i] = pack(&p, *strs[i]);
+		if (*strs[i]) {
+			*strs[i] = memcpy(next, *strs[i], lens[i]);
+			next += lens[i];
+		}
 	copy.identity = NULL; /* not stored */
+	row->next = NULL;
 	row->run = run;
+	row->is_notice = false;
 	row->f = copy;
+	memset(&row->n, 0, sizeof(row->n));
 	return row;
 }
 
