@@ -872,6 +872,20 @@ static void back_to_schema_5(sqlite3 *db)
 		     "PRAGMA user_version = 5;");
 }
 
+/* What schema 4 had: the findings index kept sorted, the rule index
+ * without `waived`, a trigger on every finding insert. */
+static void back_to_schema_4(sqlite3 *db)
+{
+	back_to_schema_5(db);
+	raw_exec(db, "DROP INDEX findings_by_run_rule;"
+		     "CREATE INDEX findings_by_run_order ON findings (run_id, severity DESC, rule, path, line, col);"
+		     "CREATE INDEX findings_by_run_rule ON findings (run_id, rule);"
+		     "CREATE TRIGGER findings_only_while_running BEFORE INSERT ON findings"
+		     " WHEN (SELECT status FROM runs WHERE id = NEW.run_id) IS NOT 'running'"
+		     " BEGIN SELECT RAISE(ABORT, 'run is not running'); END;"
+		     "PRAGMA user_version = 4;");
+}
+
 /* A database at schema 4 (its findings index kept sorted, a trigger on
  * every finding insert, each row holding its input's digest, runs sealed
  * by hash version 3) is migrated to 6 on open: the old run still verifies,
@@ -894,14 +908,8 @@ static void test_migration_from_schema_4(void **state)
 	prev[SHA256_HEX_LEN] = '\0';
 	expected_chain_hash(prev, want, chain);
 	db = raw_open(fx->db);
-	back_to_schema_5(db);
-	raw_exec(db, "DROP INDEX findings_by_run_rule;"
-		     "CREATE INDEX findings_by_run_order ON findings (run_id, severity DESC, rule, path, line, col);"
-		     "CREATE INDEX findings_by_run_rule ON findings (run_id, rule);"
-		     "CREATE TRIGGER findings_only_while_running BEFORE INSERT ON findings"
-		     " WHEN (SELECT status FROM runs WHERE id = NEW.run_id) IS NOT 'running'"
-		     " BEGIN SELECT RAISE(ABORT, 'run is not running'); END;"
-		     "UPDATE runs SET hash_version = 3; PRAGMA user_version = 4;");
+	back_to_schema_4(db);
+	raw_exec(db, "UPDATE runs SET hash_version = 3;");
 	snprintf(sql, sizeof(sql), "UPDATE runs SET content_hash = '%s', chain_hash = '%s' WHERE id = %lld", want, chain,
 		 (long long)old_run);
 	raw_exec(db, sql);
@@ -938,21 +946,14 @@ static void test_failed_migration_changes_nothing(void **state)
 {
 	struct fixture *fx = *state;
 	struct store *s = open_store(fx);
-	int64_t old_run = complete_small_run(s, "k8s.privileged", 0);
 	char err[512] = "";
 	sqlite3 *db;
 
+	complete_small_run(s, "k8s.privileged", 0);
 	store_close(s);
 	db = raw_open(fx->db);
-	back_to_schema_5(db);
-	raw_exec(db, "DROP INDEX findings_by_run_rule;"
-		     "CREATE INDEX findings_by_run_order ON findings (run_id, severity DESC, rule, path, line, col);"
-		     "CREATE INDEX findings_by_run_rule ON findings (run_id, rule);"
-		     "CREATE TRIGGER findings_only_while_running BEFORE INSERT ON findings"
-		     " WHEN (SELECT status FROM runs WHERE id = NEW.run_id) IS NOT 'running'"
-		     " BEGIN SELECT RAISE(ABORT, 'run is not running'); END;"
-		     "CREATE TABLE findings_by_fingerprint_key (x);"
-		     "PRAGMA user_version = 4;");
+	back_to_schema_4(db);
+	raw_exec(db, "CREATE TABLE findings_by_fingerprint_key (x);");
 	sqlite3_close(db);
 
 	s = NULL;
@@ -971,7 +972,6 @@ static void test_failed_migration_changes_nothing(void **state)
 			 1);
 	assert_true(raw_int(db, "SELECT count(*) FROM findings") > 0);
 	sqlite3_close(db);
-	(void)old_run;
 }
 
 /* ---- compliance (schema 3) ---- */
