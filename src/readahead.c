@@ -144,6 +144,17 @@ static void release_batch(struct readahead *ra, struct batch *b)
 
 /* ---- the workers ------------------------------------------------------ */
 
+/* Takes a queued batch and prepares it, the lock let go meanwhile (held on
+ * entry and on return); by a worker, or by the calling thread. */
+static void prepare_queued(struct readahead *ra, struct batch *b)
+{
+	b->state = BATCH_WORKING;
+	pthread_mutex_unlock(&ra->lock);
+	prepare_batch(ra, b);
+	pthread_mutex_lock(&ra->lock);
+	b->state = BATCH_DONE;
+}
+
 static struct batch *first_queued(struct readahead *ra)
 {
 	for (struct batch *b = ra->queue; b; b = b->next)
@@ -181,11 +192,7 @@ static void *worker_main(void *arg)
 			ra->sleeping--;
 			continue;
 		}
-		b->state = BATCH_WORKING;
-		pthread_mutex_unlock(&ra->lock);
-		prepare_batch(ra, b);
-		pthread_mutex_lock(&ra->lock);
-		b->state = BATCH_DONE;
+		prepare_queued(ra, b);
 		if (b == ra->queue)
 			pthread_cond_signal(&ra->done);
 	}
@@ -249,11 +256,7 @@ static struct batch *next_prepared(struct readahead *ra)
 			pthread_cond_wait(&ra->done, &ra->lock);
 			continue;
 		}
-		later->state = BATCH_WORKING;
-		pthread_mutex_unlock(&ra->lock);
-		prepare_batch(ra, later);
-		pthread_mutex_lock(&ra->lock);
-		later->state = BATCH_DONE;
+		prepare_queued(ra, later);
 	}
 	ra->queue = b->next;
 	if (!ra->queue)

@@ -515,19 +515,9 @@ static int target_claimed_by(const char *arg)
 	return -1;
 }
 
-/* Where a file or directory target's repository is looked for: a file's
- * directory, or the directory itself. */
-static char *repo_root_of(const char *arg, bool *is_file)
-{
-	struct stat st;
-
-	*is_file = stat(arg, &st) == 0 && S_ISREG(st.st_mode);
-	return *is_file ? dir_of(arg) : xstrdup(arg);
-}
-
 static void target_open(struct scan *s, struct scan_target *t, const char *arg)
 {
-	bool is_file;
+	struct stat st;
 
 	memset(t, 0, sizeof(*t));
 	sha256_init(&t->digest);
@@ -545,25 +535,28 @@ static void target_open(struct scan *s, struct scan_target *t, const char *arg)
 		t->root = xstrdup(arg);
 		return;
 	}
-	t->root = repo_root_of(arg, &is_file);
-	t->kind = is_file ? "file" : "directory";
-	if (is_file)
+	if (stat(arg, &st) == 0 && S_ISREG(st.st_mode)) {
+		t->kind = "file";
 		t->file = xstrdup(arg);
+		t->root = dir_of(arg);
+	} else {
+		t->kind = "directory";
+		t->root = xstrdup(arg);
+	}
 	target_attach_repo(s, t);
 }
 
+/* Directories only: a file target may be an image tarball, whose probe
+ * (target_claimed_by) reads the archive, and is not worth reading twice;
+ * a directory's probe is two stat calls. */
 struct repo_ahead *scan_open_repo_ahead(const char *target)
 {
-	struct repo_ahead *a;
-	char *root;
-	bool is_file;
+	struct stat st;
 
-	if (is_stdin_target(target) || target_claimed_by(target) >= 0)
+	if (is_stdin_target(target) || stat(target, &st) != 0 || !S_ISDIR(st.st_mode) ||
+	    target_claimed_by(target) >= 0)
 		return NULL;
-	root = repo_root_of(target, &is_file);
-	a = repo_open_ahead(root);
-	free(root);
-	return a;
+	return repo_open_ahead(target);
 }
 
 void scan_repo_ahead_free(struct repo_ahead *a)

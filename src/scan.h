@@ -170,9 +170,9 @@ extern volatile sig_atomic_t scan_cancelled;
 /* Checks that every target exists and can be scanned: a usage error (exit
  * 2) otherwise, with the reason in err. */
 int scan_check_targets(const struct scan_request *req, char *err, size_t errlen);
-/* Starts opening the repository that scanning `target` will look for, so
- * that it overlaps the store's opening; NULL when there is none to open
- * (standard input, an image) or no thread. */
+/* Starts opening the repository that scanning the directory `target` will
+ * look for, so that it overlaps the store's opening; NULL for any other
+ * target (standard input, a file, an image) or without a thread. */
 struct repo_ahead *scan_open_repo_ahead(const char *target);
 /* For a request that never reached scan_run. */
 void scan_repo_ahead_free(struct repo_ahead *a);

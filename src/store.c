@@ -63,11 +63,73 @@
 
 /* A finding or notice on its way to the writer thread, with copies of
  * its strings. */
+/* A finding's text columns and their lengths, measured once (as a row is
+ * queued, or written at once) for both the content hash and the binds:
+ * the writer's share of a finding was a quarter string lengths. */
+enum finding_text {
+	FT_RULE,
+	FT_TARGET,
+	FT_TARGET_DIGEST,
+	FT_PATH,
+	FT_MESSAGE,
+	FT_EVIDENCE,
+	FT_SECRET_HASH,
+	FT_FINGERPRINT,
+	FT_COMMIT,
+	FT_AUTHOR,
+	FT_DATE,
+	FT_LAYER,
+	FT_WAIVER,
+	FT_BASELINE,
+	FT_COUNT
+};
+
+struct text {
+	const char *s; /* NULL for SQL NULL */
+	size_t len;
+};
+
+/* Where each text is in struct finding: a pointer, but for the
+ * fingerprint, which is an array. */
+static const size_t text_offsets[FT_COUNT] = {
+	[FT_RULE] = offsetof(struct finding, rule),
+	[FT_TARGET] = offsetof(struct finding, target),
+	[FT_TARGET_DIGEST] = offsetof(struct finding, target_digest),
+	[FT_PATH] = offsetof(struct finding, path),
+	[FT_MESSAGE] = offsetof(struct finding, message),
+	[FT_EVIDENCE] = offsetof(struct finding, evidence),
+	[FT_SECRET_HASH] = offsetof(struct finding, secret_hash),
+	[FT_FINGERPRINT] = offsetof(struct finding, fingerprint),
+	[FT_COMMIT] = offsetof(struct finding, commit),
+	[FT_AUTHOR] = offsetof(struct finding, author),
+	[FT_DATE] = offsetof(struct finding, date),
+	[FT_LAYER] = offsetof(struct finding, layer),
+	[FT_WAIVER] = offsetof(struct finding, waiver),
+	[FT_BASELINE] = offsetof(struct finding, baseline),
+};
+
+static const char **text_pointer(struct finding *f, int i)
+{
+	return (const char **)((char *)f + text_offsets[i]);
+}
+
+static void finding_texts(const struct finding *f, struct text t[FT_COUNT])
+{
+	for (int i = 0; i < FT_COUNT; i++) {
+		t[i].s = i == FT_FINGERPRINT ? f->fingerprint
+					     : *(const char *const *)((const char *)f + text_offsets[i]);
+		t[i].len = t[i].s ? strlen(t[i].s) : 0;
+	}
+}
+
+
+
 struct queued_row {
 	struct queued_row *next;
 	int64_t run;
 	bool is_notice;
 	struct finding f;
+	struct text t[FT_COUNT]; /* f's texts (a finding's row) */
 	struct store_notice n;
 	char strings[]; /* every string of f or n, NUL-terminated, back to back */
 };
@@ -1100,57 +1162,6 @@ static void hash_int(struct sha256 *h, int64_t v)
 	sha256_update(h, p, (size_t)(num + sizeof(num) - p));
 }
 
-/* A finding's text columns and their lengths, measured once for both the
- * content hash and the binds (the writer's share of a finding was a
- * quarter string lengths). */
-enum finding_text {
-	FT_RULE,
-	FT_TARGET,
-	FT_TARGET_DIGEST,
-	FT_PATH,
-	FT_MESSAGE,
-	FT_EVIDENCE,
-	FT_SECRET_HASH,
-	FT_FINGERPRINT,
-	FT_COMMIT,
-	FT_AUTHOR,
-	FT_DATE,
-	FT_LAYER,
-	FT_WAIVER,
-	FT_BASELINE,
-	FT_COUNT
-};
-
-struct text {
-	const char *s; /* NULL for SQL NULL */
-	size_t len;
-};
-
-static void finding_texts(const struct finding *f, struct text t[FT_COUNT])
-{
-	const char *s[FT_COUNT] = {
-		[FT_RULE] = f->rule,
-		[FT_TARGET] = f->target,
-		[FT_TARGET_DIGEST] = f->target_digest,
-		[FT_PATH] = f->path,
-		[FT_MESSAGE] = f->message,
-		[FT_EVIDENCE] = f->evidence,
-		[FT_SECRET_HASH] = f->secret_hash,
-		[FT_FINGERPRINT] = f->fingerprint,
-		[FT_COMMIT] = f->commit,
-		[FT_AUTHOR] = f->author,
-		[FT_DATE] = f->date,
-		[FT_LAYER] = f->layer,
-		[FT_WAIVER] = f->waiver,
-		[FT_BASELINE] = f->baseline,
-	};
-
-	for (int i = 0; i < FT_COUNT; i++) {
-		t[i].s = s[i];
-		t[i].len = s[i] ? strlen(s[i]) : 0;
-	}
-}
-
 /* As sha256_field: the bytes and their NUL, or a lone NUL for NULL. */
 static void hash_text(struct sha256 *h, const struct text *t)
 {
@@ -1218,15 +1229,13 @@ static int require_writable_run(struct store *s, int64_t run)
 	return run == s->active_run ? 0 : require_running(s, run);
 }
 
-static int write_finding_row(struct store *s, int64_t run, const struct finding *f)
+static int write_finding_row(struct store *s, int64_t run, const struct finding *f, const struct text t[FT_COUNT])
 {
 	sqlite3_stmt *st = s->insert_finding;
-	struct text t[FT_COUNT];
 	int rc = batch_begin(s);
 
 	if (rc)
 		return rc;
-	finding_texts(f, t);
 	if (run == s->active_run) {
 		hash_finding_record(&s->findings_hash, f, t);
 		s->findings_written++;
@@ -1281,7 +1290,7 @@ static struct queued_row *write_rows(struct store *s, struct queued_row *row, in
 	for (; row; row = row->next) {
 		if (!*rc)
 			*rc = row->is_notice ? write_notice_row(s, row->run, &row->n)
-					     : write_finding_row(s, row->run, &row->f);
+					     : write_finding_row(s, row->run, &row->f, row->t);
 		last = row;
 	}
 	return last;
@@ -1456,32 +1465,39 @@ static const char *pack(struct packer *p, const char *str)
 	return copy;
 }
 
+/* The finding with copies of its texts, measured once for the writer; row
+ * memory is not zeroed where it is then written (this runs for every
+ * finding, on the scanning thread). */
 static struct queued_row *queued_finding(int64_t run, const struct finding *f)
 {
-	struct finding copy = *f;
-	const char **strs[] = {&copy.rule,   &copy.target, &copy.target_digest, &copy.path,   &copy.message,
-			       &copy.evidence, &copy.secret_hash, &copy.layer,   &copy.commit, &copy.author,
-			       &copy.date,     &copy.waiver,      &copy.baseline};
-	size_t lens[ARRAY_LEN(strs)], total = 0;
 	struct queued_row *row;
+	struct text t[FT_COUNT];
+	size_t total = 0;
 	char *next;
 
-	/* each length measured once, and nothing zeroed that is then written
-	 * (this ran for every finding, on the scanning thread) */
-	for (size_t i = 0; i < ARRAY_LEN(strs); i++)
-		total += lens[i] = packed_len(*strs[i]);
+	finding_texts(f, t);
+	for (int i = 0; i < FT_COUNT; i++)
+		if (i != FT_FINGERPRINT && t[i].s)
+			total += t[i].len + 1;
 	row = xmalloc(sizeof(*row) + total);
+	row->f = *f;
+	row->f.identity = NULL; /* not stored */
 	next = row->strings;
-	for (size_t i = 0; i < ARRAY_LEN(strs); i++)
-		if (*strs[i]) {
-			*strs[i] = memcpy(next, *strs[i], lens[i]);
-			next += lens[i];
+	for (int i = 0; i < FT_COUNT; i++) {
+		if (i == FT_FINGERPRINT) {
+			t[i].s = row->f.fingerprint;
+			continue;
 		}
-	copy.identity = NULL; /* not stored */
+		if (t[i].s) {
+			t[i].s = memcpy(next, t[i].s, t[i].len + 1);
+			next += t[i].len + 1;
+		}
+		*text_pointer(&row->f, i) = t[i].s;
+	}
+	memcpy(row->t, t, sizeof(t));
 	row->next = NULL;
 	row->run = run;
 	row->is_notice = false;
-	row->f = copy;
 	memset(&row->n, 0, sizeof(row->n));
 	return row;
 }
@@ -1510,6 +1526,7 @@ static bool goes_through_writer(const struct store *s, int64_t run)
 
 int store_add_finding(struct store *s, int64_t run, const struct finding *f)
 {
+	struct text t[FT_COUNT];
 	int rc;
 
 	if (!s || !s->db)
@@ -1520,7 +1537,10 @@ int store_add_finding(struct store *s, int64_t run, const struct finding *f)
 		return writer_push(&s->writer, queued_finding(run, f));
 	writer_wait_idle(&s->writer);
 	rc = require_writable_run(s, run);
-	return rc ? rc : write_finding_row(s, run, f);
+	if (rc)
+		return rc;
+	finding_texts(f, t);
+	return write_finding_row(s, run, f, t);
 }
 
 int store_add_notice(struct store *s, int64_t run, const struct store_notice *n)
