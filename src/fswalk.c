@@ -278,5 +278,6 @@ int fs_entry_read(const struct fs_entry *e, size_t cap, char **data, size_t *len
 		copy_capped(a->data, a->len, a->truncated, cap, data, len, truncated);
 		return 0;
 	}
-	return read_file_capped(e->path, cap, data, len, truncated);
+	return read_file_sized(e->path, cap, S_ISREG(e->st.st_mode) && e->st.st_size > 0 ? (size_t)e->st.st_size : 0, data,
+			       len, truncated);
 }

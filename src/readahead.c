@@ -114,8 +114,8 @@ static void prepare_item(struct readahead *ra, struct item *it)
 
 	if (!it->wanted || !take_budget(ra, it))
 		return;
-	it->content.err = read_file_capped(it->e.path, READAHEAD_MAX_FILE, &data, &it->content.len,
-					   &it->content.truncated);
+	it->content.err = read_file_sized(it->e.path, READAHEAD_MAX_FILE, (size_t)it->e.st.st_size, &data,
+					  &it->content.len, &it->content.truncated);
 	it->content.data = data;
 	it->e.ahead = &it->content;
 	if (!it->content.err && ra->ops->prepare)

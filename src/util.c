@@ -240,11 +240,54 @@ void format_iso8601(time_t t, char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-int read_file_capped(const char *path, size_t cap, char **data, size_t *len, bool *truncated)
+#define READ_FIRST 4095   /* bytes, for a file of unknown size */
+#define READ_CHUNK 65536  /* bytes more, each time the buffer is full */
+
+/* Reads what is left of fd, at most cap bytes, straight into b's room. A
+ * read that stops exactly at `expect` bytes (the size the caller saw; 0:
+ * unknown), short of what was asked, is the end of the file: a regular
+ * file's read comes back short only there. That saves the read that
+ * would return 0, one system call for each of the thousands of small files
+ * a scan reads. Any other short read reads on until 0, as before. */
+static int read_fd_capped(int fd, size_t cap, size_t expect, struct buf *b, bool *truncated)
+{
+	for (;;) {
+		size_t room = b->cap - b->len - 1, want;
+		ssize_t n;
+
+		if (b->len >= cap) {
+			char probe;
+
+			/* One more byte tells whether the file goes on. */
+			n = read(fd, &probe, 1);
+			if (n > 0)
+				*truncated = true;
+			return 0;
+		}
+		if (room == 0) {
+			buf_reserve(b, READ_CHUNK);
+			room = b->cap - b->len - 1;
+		}
+		want = room < cap - b->len ? room : cap - b->len;
+		n = read(fd, b->data + b->len, want);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return 0;
+		b->len += (size_t)n;
+		b->data[b->len] = '\0';
+		if (expect && b->len == expect && (size_t)n < want)
+			return 0;
+	}
+}
+
+int read_file_sized(const char *path, size_t cap, size_t expect, char **data, size_t *len, bool *truncated)
 {
 	struct buf b;
-	char chunk[65536];
-	int fd, err = 0;
+	int fd, err;
 
 	*data = NULL;
 	*len = 0;
@@ -252,32 +295,9 @@ int read_file_capped(const char *path, size_t cap, char **data, size_t *len, boo
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	buf_init(&b);
-	buf_reserve(&b, 0);
-	for (;;) {
-		size_t want = sizeof(chunk);
-		ssize_t n;
-
-		if (b.len >= cap) {
-			/* One more byte tells whether the file goes on. */
-			n = read(fd, chunk, 1);
-			if (n > 0)
-				*truncated = true;
-			break;
-		}
-		if (want > cap - b.len)
-			want = cap - b.len;
-		n = read(fd, chunk, want);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		buf_append(&b, chunk, (size_t)n);
-	}
+	/* room for one byte past the expected end, which the read must not fill */
+	buf_init_sized(&b, (expect && expect < cap ? expect + 1 : cap < READ_FIRST ? cap : READ_FIRST) + 1);
+	err = read_fd_capped(fd, cap, expect, &b, truncated);
 	close(fd);
 	if (err) {
 		buf_free(&b);
@@ -286,6 +306,11 @@ int read_file_capped(const char *path, size_t cap, char **data, size_t *len, boo
 	*len = b.len;
 	*data = buf_steal(&b);
 	return 0;
+}
+
+int read_file_capped(const char *path, size_t cap, char **data, size_t *len, bool *truncated)
+{
+	return read_file_sized(path, cap, 0, data, len, truncated);
 }
 
 /* Control bytes other than \t \n \v \f \r and ESC: what text does not hold. */

@@ -63,6 +63,11 @@ void format_iso8601(time_t t, char out[32]);
 /* Reads at most `cap` bytes of the file. Sets *truncated when the file is
  * larger. Returns 0 or -errno. */
 int read_file_capped(const char *path, size_t cap, char **data, size_t *len, bool *truncated);
+/* The same for a file the caller saw `expect` bytes long (its lstat size;
+ * 0: unknown): the buffer is sized for it, and a file still that size is
+ * read with one read() instead of two. A file that changed size meanwhile
+ * is read whole all the same. */
+int read_file_sized(const char *path, size_t cap, size_t expect, char **data, size_t *len, bool *truncated);
 
 /* True when the first `n` bytes look like binary content (NUL bytes, or a
  * high share of control characters). */
