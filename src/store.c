@@ -43,18 +43,26 @@
 #define STORE_BATCH_ROWS 4096
 #define STORE_BATCH_SECONDS 1
 #define STORE_BUSY_TIMEOUT_MS 5000
-/* The WAL is copied into the database (and both synced) when it reaches
- * this size (SQLite's default), by the writer thread as it commits: the
- * copy and its syncs overlap the scan instead of all waiting for the
- * close. */
+/* The WAL is copied into the database (and both synced) each time a commit
+ * finds it this size (SQLite's default) or more, by the checkpointer thread
+ * while a run is written (struct store_checkpointer), else by SQLite as it
+ * commits: the copy and its syncs overlap the scan instead of all waiting
+ * for the close. Past the second size, the WAL is made to start over (see
+ * let_checkpoint_finish). */
 #define STORE_WAL_CHECKPOINT_BYTES (4 << 20)
+#define STORE_WAL_RESTART_BYTES (64 << 20)
+/* How often a batch waiting for a checkpoint looks at the queue. */
+#define STORE_CHECKPOINT_POLL_MS 1
 /* Pages of a new database: a quarter of the reads, writes and WAL frames
  * of SQLite's 4 KiB for the same rows (most of a scan's store time is
  * system calls), with inserts no slower. */
 #define STORE_PAGE_SIZE 16384
 /* Rows waiting for the writer thread (as many again may be being written):
- * all of them are still to be written when the walk ends. */
-#define STORE_QUEUE_MAX 1024
+ * all of them are still to be written when the walk ends. Half of it is
+ * what a batch may let wait for a checkpoint (let_checkpoint_finish):
+ * about 20 ms of the 10,000-manifest bench's findings, a checkpoint's
+ * length there. */
+#define STORE_QUEUE_MAX 4096
 
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x) STRINGIFY_(x)
@@ -152,6 +160,21 @@ struct store_writer {
 	int error; /* the first failed write; later rows are dropped */
 };
 
+/* The thread that copies the WAL into the database while a run is written,
+ * on a connection of its own: a checkpoint waits on two fsyncs, and made by
+ * the writer thread as it commits (SQLite's automatic checkpoint) it held
+ * the writer up long enough for the queue to fill and the scan to wait,
+ * about 100 ms on the 10,000-manifest bench. A passive checkpoint never
+ * blocks the writer, which goes on appending to the WAL meanwhile. */
+struct store_checkpointer {
+	pthread_t thread;
+	sqlite3 *db; /* its own connection, used on its thread only */
+	bool started, stopping, due, busy;
+	pthread_mutex_t lock;
+	pthread_cond_t wake; /* the checkpointer waits for a full WAL */
+	pthread_cond_t idle; /* the writer waits for a checkpoint to end */
+};
+
 /* The writer is woken when this many rows wait (or when someone waits for
  * it): one wake-up per row would cost more than the row. */
 #define STORE_QUEUE_WAKE 256
@@ -160,6 +183,11 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	struct store_writer writer;
+	struct store_checkpointer checkpointer;
+	/* STORE_WAL_CHECKPOINT_BYTES and STORE_WAL_RESTART_BYTES in pages, and
+	 * the WAL's size at the last commit */
+	int64_t page_size;
+	int wal_checkpoint_pages, wal_restart_pages, wal_pages;
 	/* Prepared once, reused for every row. */
 	sqlite3_stmt *insert_finding;
 	sqlite3_stmt *insert_input;
@@ -180,6 +208,9 @@ struct store {
 	 * they are written: what store_foreach_rule_count reports for it. */
 	struct hashmap rule_tally;
 };
+
+static void checkpointer_stop(struct store *s);
+static void let_checkpoint_finish(struct store *s);
 
 /*
  * Schema migrations: entry N-1 takes the database from user_version N-1 to
@@ -617,6 +648,7 @@ static int batch_begin(struct store *s)
 
 	if (s->batch_open)
 		return 0;
+	let_checkpoint_finish(s);
 	rc = tx_begin(s);
 	if (rc)
 		return rc;
@@ -664,6 +696,21 @@ void store_set_batch(struct store *s, unsigned rows, unsigned seconds)
 		return;
 	s->batch_max_rows = rows ? rows : STORE_BATCH_ROWS;
 	s->batch_max_seconds = seconds;
+}
+
+void store_set_wal_limits(struct store *s, size_t checkpoint_bytes, size_t restart_bytes)
+{
+	if (!store_usable(s) || s->page_size <= 0)
+		return;
+	s->wal_checkpoint_pages = (int)((checkpoint_bytes ? checkpoint_bytes : STORE_WAL_CHECKPOINT_BYTES) /
+					(size_t)s->page_size);
+	s->wal_restart_pages = (int)((restart_bytes ? restart_bytes : STORE_WAL_RESTART_BYTES) / (size_t)s->page_size);
+	if (s->wal_checkpoint_pages < 1)
+		s->wal_checkpoint_pages = 1;
+	if (s->wal_restart_pages < 1)
+		s->wal_restart_pages = 1;
+	if (!s->checkpointer.started)
+		sqlite3_wal_autocheckpoint(s->db, s->wal_checkpoint_pages);
 }
 
 /* ---- opening and migrating ------------------------------------------- */
@@ -807,9 +854,12 @@ static int configure_connection(struct store *s, char *err, size_t errlen)
 	rc = query_int64(s, "PRAGMA page_size", 0, &page_size);
 	if (rc || page_size <= 0)
 		return open_error(s, SQLITE_ERROR, "cannot read the page size", err, errlen);
+	s->page_size = page_size;
+	s->wal_checkpoint_pages = (int)(STORE_WAL_CHECKPOINT_BYTES / page_size);
+	s->wal_restart_pages = (int)(STORE_WAL_RESTART_BYTES / page_size);
 	snprintf(pragma, sizeof(pragma),
-		 "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=%lld",
-		 (long long)(STORE_WAL_CHECKPOINT_BYTES / page_size));
+		 "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=%d",
+		 s->wal_checkpoint_pages);
 	rc = sqlite3_exec(s->db, pragma, NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		return open_error(s, rc, "cannot configure the connection", err, errlen);
@@ -920,6 +970,9 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 	pthread_mutex_init(&s->writer.lock, NULL);
 	pthread_cond_init(&s->writer.work, NULL);
 	pthread_cond_init(&s->writer.written, NULL);
+	pthread_mutex_init(&s->checkpointer.lock, NULL);
+	pthread_cond_init(&s->checkpointer.wake, NULL);
+	pthread_cond_init(&s->checkpointer.idle, NULL);
 	pthread_once(&sqlite_configured, configure_sqlite);
 	/* No mutex of SQLite's own on the connection: the writer thread and
 	 * the caller never use it at the same time (see store_usable), which
@@ -949,9 +1002,13 @@ void store_close(struct store *s)
 	if (!s)
 		return;
 	writer_stop(s);
+	checkpointer_stop(s);
 	pthread_cond_destroy(&s->writer.work);
 	pthread_cond_destroy(&s->writer.written);
 	pthread_mutex_destroy(&s->writer.lock);
+	pthread_cond_destroy(&s->checkpointer.wake);
+	pthread_cond_destroy(&s->checkpointer.idle);
+	pthread_mutex_destroy(&s->checkpointer.lock);
 	if (s->db) {
 		/* Rows written so far are kept; an unfinished run stays "running". */
 		if (batch_commit(s) < 0)
@@ -1358,6 +1415,169 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
+/* ---- the checkpointer thread ---------------------------------------- */
+
+static void *checkpointer_main(void *arg)
+{
+	struct store *s = arg;
+	struct store_checkpointer *c = &s->checkpointer;
+
+	pthread_setname_np(pthread_self(), "assay-ckpt");
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		while (!c->due && !c->stopping)
+			pthread_cond_wait(&c->wake, &c->lock);
+		if (c->stopping)
+			break;
+		c->due = false;
+		c->busy = true;
+		pthread_mutex_unlock(&c->lock);
+		/* Passive: copies what no reader still needs and waits for no one;
+		 * busy (another process checkpointing) or failing, it leaves the
+		 * copy to the next checkpoint or the close. */
+		sqlite3_wal_checkpoint_v2(c->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&c->lock);
+		c->busy = false;
+		pthread_cond_broadcast(&c->idle);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
+/* Called by SQLite on the committing thread after each commit, with the
+ * WAL's size in pages: a full WAL wakes the checkpointer. */
+static int wal_committed(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct store *s = arg;
+	struct store_checkpointer *c = &s->checkpointer;
+
+	(void)db;
+	(void)name;
+	s->wal_pages = pages;
+	if (pages >= s->wal_checkpoint_pages) {
+		pthread_mutex_lock(&c->lock);
+		c->due = true;
+		pthread_cond_signal(&c->wake);
+		pthread_mutex_unlock(&c->lock);
+	}
+	return SQLITE_OK;
+}
+
+/* The checkpointer's connection. It learns that the database is in WAL
+ * mode only when it first reads it (a checkpoint before that does nothing):
+ * the header's schema version is the least there is to read. */
+static sqlite3 *open_checkpoint_connection(const char *path)
+{
+	sqlite3 *db = NULL;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK &&
+	    sqlite3_exec(db, "PRAGMA schema_version", NULL, NULL, NULL) == SQLITE_OK)
+		return db;
+	sqlite3_close(db);
+	return NULL;
+}
+
+/* Started with the first run's writer, kept until the store closes; while
+ * it runs, a commit only wakes it (SQLite's own checkpoint on commit is
+ * off). Without it (no connection or no thread), SQLite checkpoints on
+ * commit as before. */
+static void checkpointer_start(struct store *s)
+{
+	struct store_checkpointer *c = &s->checkpointer;
+
+	if (c->started)
+		return;
+	c->db = open_checkpoint_connection(s->path);
+	if (!c->db)
+		return;
+	c->stopping = c->due = c->busy = false;
+	c->started = pthread_create(&c->thread, NULL, checkpointer_main, s) == 0;
+	if (!c->started) {
+		sqlite3_close(c->db);
+		c->db = NULL;
+		return;
+	}
+	sqlite3_wal_hook(s->db, wal_committed, s);
+}
+
+/* Ends the thread (after the checkpoint it may be making) and gives the
+ * checkpoints back to SQLite: the close copies what is left. */
+static void checkpointer_stop(struct store *s)
+{
+	struct store_checkpointer *c = &s->checkpointer;
+
+	if (!c->started)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->stopping = true;
+	pthread_cond_broadcast(&c->wake);
+	pthread_cond_broadcast(&c->idle);
+	pthread_mutex_unlock(&c->lock);
+	pthread_join(c->thread, NULL);
+	c->started = false;
+	sqlite3_close(c->db);
+	c->db = NULL;
+	if (s->db)
+		sqlite3_wal_autocheckpoint(s->db, s->wal_checkpoint_pages);
+}
+
+/* Waits, up to `ms` milliseconds (0: for as long as it takes), for the
+ * checkpoint being made or due to end; true while one still is. */
+static bool checkpoint_in_progress(struct store_checkpointer *c, long ms)
+{
+	bool busy;
+
+	pthread_mutex_lock(&c->lock);
+	if ((c->due || c->busy) && !c->stopping) {
+		if (ms) {
+			struct timespec until;
+
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += ms * 1000000L;
+			until.tv_sec += until.tv_nsec / 1000000000L;
+			until.tv_nsec %= 1000000000L;
+			pthread_cond_timedwait(&c->idle, &c->lock, &until);
+		} else {
+			pthread_cond_wait(&c->idle, &c->lock);
+		}
+	}
+	busy = (c->due || c->busy) && !c->stopping;
+	pthread_mutex_unlock(&c->lock);
+	return busy;
+}
+
+static size_t rows_queued(struct store_writer *w)
+{
+	size_t n;
+
+	pthread_mutex_lock(&w->lock);
+	n = w->queued;
+	pthread_mutex_unlock(&w->lock);
+	return n;
+}
+
+/* SQLite starts the WAL over, instead of appending to it, only for a write
+ * transaction that begins once a checkpoint has copied all of it; and the
+ * writer begins a batch as soon as it commits the last. So a batch waits
+ * for the checkpoint being made, for as long as the queue has room: the
+ * scan goes on meanwhile, and the WAL (with the file the close deletes)
+ * stays about two checkpoints long. Past STORE_WAL_RESTART_BYTES it waits
+ * whatever the queue, which bounds the WAL in any case. */
+static void let_checkpoint_finish(struct store *s)
+{
+	struct store_checkpointer *c = &s->checkpointer;
+	bool must = s->wal_pages >= s->wal_restart_pages;
+
+	if (!c->started || !s->wal_pages)
+		return;
+	s->wal_pages = 0; /* the next commit says how long the WAL is */
+	while (checkpoint_in_progress(c, must ? 0 : STORE_CHECKPOINT_POLL_MS))
+		if (!must && rows_queued(&s->writer) >= STORE_QUEUE_MAX / 2)
+			return;
+}
+
+/* ---- starting and stopping the writer ---- */
+
 /* Started when a run begins; without a thread (it could not start), rows
  * are written on the caller's thread. */
 static void writer_start(struct store *s)
@@ -1366,6 +1586,7 @@ static void writer_start(struct store *s)
 
 	if (w->started)
 		return;
+	checkpointer_start(s);
 	w->error = 0;
 	w->stopping = false;
 	w->started = pthread_create(&w->thread, NULL, writer_main, s) == 0;

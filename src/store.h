@@ -75,8 +75,15 @@ int store_add_notice(struct store *s, int64_t run, const struct store_notice *n)
  * store_run_finish, which then refuses to seal the run. Every other store
  * call first waits for what is queued to be written. Rows are committed in
  * batches of `rows`, or every `seconds` (0: no time limit); the defaults
- * (10,000 rows or one second) suit scans, tests set their own. */
+ * (4,096 rows or one second) suit scans, tests set their own. */
 void store_set_batch(struct store *s, unsigned rows, unsigned seconds);
+/* While a run is written, a thread of the store's copies the WAL into the
+ * database (a checkpoint) whenever a commit finds it `checkpoint_bytes`
+ * long, so that neither the writer nor the close waits on it; a batch then
+ * waits for the checkpoint to end, while the queue has room (always, once
+ * the WAL is `restart_bytes` long), so that the WAL starts over rather than
+ * grow. 0 keeps a default (4 MiB, 64 MiB); tests set small ones. */
+void store_set_wal_limits(struct store *s, size_t checkpoint_bytes, size_t restart_bytes);
 /* Commits outstanding findings, computes the content hash over the run
  * (run row, inputs, findings, notices in id order) and the chain hash
  * SHA-256(prev_chain_hash || content_hash), and marks the run complete. A

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -194,6 +195,115 @@ static int64_t begin_run(struct store *s)
 	assert_int_equal(store_run_begin(s, "assay scan .", "high", &run), 0);
 	assert_true(run > 0);
 	return run;
+}
+
+/* ---- a VFS that watches the store's syncs and WAL writes ---- */
+
+/* Over the default VFS: the files it opens keep their methods but for
+ * xWrite and xSync, which record how far into the WAL writes reached and
+ * how many bytes they wrote there, and which threads (by name) synced the
+ * database file (what a checkpoint does: a commit or a WAL that starts
+ * over syncs only the WAL).
+ * The database file and the WAL have different methods (one has the
+ * shared-memory ones), each wrapped once. */
+#define SPY_METHODS 4
+
+struct spy_tail {
+	const sqlite3_io_methods *real;
+	bool is_wal, is_db;
+};
+
+static struct {
+	sqlite3_vfs vfs;
+	sqlite3_vfs *real;
+	sqlite3_io_methods methods[SPY_METHODS];
+	const sqlite3_io_methods *real_methods[SPY_METHODS];
+	pthread_mutex_t lock;
+	sqlite3_int64 wal_end, wal_written;
+	unsigned writer_syncs, checkpointer_syncs, other_syncs;
+} spy = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static struct spy_tail *spy_tail(sqlite3_file *f)
+{
+	return (struct spy_tail *)((char *)f + spy.real->szOsFile);
+}
+
+static int spy_write(sqlite3_file *f, const void *buf, int n, sqlite3_int64 off)
+{
+	if (spy_tail(f)->is_wal) {
+		pthread_mutex_lock(&spy.lock);
+		if (off + n > spy.wal_end)
+			spy.wal_end = off + n;
+		spy.wal_written += n;
+		pthread_mutex_unlock(&spy.lock);
+	}
+	return spy_tail(f)->real->xWrite(f, buf, n, off);
+}
+
+static int spy_sync(sqlite3_file *f, int flags)
+{
+	char name[16] = "";
+
+	if (!spy_tail(f)->is_db)
+		return spy_tail(f)->real->xSync(f, flags);
+	pthread_getname_np(pthread_self(), name, sizeof(name));
+	pthread_mutex_lock(&spy.lock);
+	if (strcmp(name, "assay-store") == 0)
+		spy.writer_syncs++;
+	else if (strcmp(name, "assay-ckpt") == 0)
+		spy.checkpointer_syncs++;
+	else
+		spy.other_syncs++;
+	pthread_mutex_unlock(&spy.lock);
+	return spy_tail(f)->real->xSync(f, flags);
+}
+
+static int spy_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *out_flags)
+{
+	int rc = spy.real->xOpen(spy.real, name, f, flags, out_flags);
+
+	(void)vfs;
+	if (rc != SQLITE_OK || !f->pMethods)
+		return rc;
+	pthread_mutex_lock(&spy.lock);
+	for (int i = 0; i < SPY_METHODS; i++) {
+		if (!spy.real_methods[i]) {
+			spy.real_methods[i] = f->pMethods;
+			spy.methods[i] = *f->pMethods;
+			spy.methods[i].xWrite = spy_write;
+			spy.methods[i].xSync = spy_sync;
+		}
+		if (spy.real_methods[i] == f->pMethods) {
+			spy_tail(f)->real = f->pMethods;
+			spy_tail(f)->is_wal = (flags & SQLITE_OPEN_WAL) != 0;
+			spy_tail(f)->is_db = (flags & SQLITE_OPEN_MAIN_DB) != 0;
+			f->pMethods = &spy.methods[i];
+			break;
+		}
+	}
+	pthread_mutex_unlock(&spy.lock);
+	return rc;
+}
+
+static void spy_install(void)
+{
+	spy.real = sqlite3_vfs_find(NULL);
+	assert_non_null(spy.real);
+	spy.vfs = *spy.real;
+	spy.vfs.zName = "assay-test-spy";
+	spy.vfs.szOsFile = spy.real->szOsFile + (int)sizeof(struct spy_tail);
+	spy.vfs.xOpen = spy_open;
+	spy.vfs.pNext = NULL;
+	memset(spy.real_methods, 0, sizeof(spy.real_methods));
+	spy.wal_end = spy.wal_written = 0;
+	spy.writer_syncs = spy.checkpointer_syncs = spy.other_syncs = 0;
+	assert_int_equal(sqlite3_vfs_register(&spy.vfs, 1), SQLITE_OK);
+}
+
+static void spy_remove(void)
+{
+	assert_int_equal(sqlite3_vfs_register(spy.real, 1), SQLITE_OK);
+	assert_int_equal(sqlite3_vfs_unregister(&spy.vfs), SQLITE_OK);
 }
 
 /* ---- opening ---- */
@@ -1096,6 +1206,39 @@ static void test_rule_counts_while_running_match_stored(void **state)
 	store_close(s);
 }
 
+/* While a run is written, the WAL is copied into the database by the
+ * store's checkpointer thread, never by the writer thread (whose syncs of
+ * the database held the scan up); and it starts over rather than grow, so
+ * that its file ends far shorter than what was written to it. All rows
+ * are kept. */
+static void test_checkpoints_off_the_writer_thread(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *s;
+	struct finding f;
+	char path[32];
+	int64_t run;
+
+	spy_install();
+	s = open_store(fx);
+	store_set_batch(s, 64, 0);
+	store_set_wal_limits(s, 64 * 1024, 1 << 20);
+	run = begin_run(s);
+	for (unsigned i = 0; i < 6000; i++) {
+		snprintf(path, sizeof(path), "f%u.yaml", i);
+		set_finding(&f, i % 2 ? "k8s.privileged" : "k8s.host-pid", SEV_HIGH, path, i + 1, 0);
+		assert_int_equal(store_add_finding(s, run, &f), 0);
+	}
+	assert_int_equal(store_run_finish(s, run, 0), 0);
+	store_close(s);
+	spy_remove();
+	assert_int_equal(spy.writer_syncs, 0);
+	assert_true(spy.checkpointer_syncs > 0);
+	assert_true(spy.wal_written > 4 << 20);
+	assert_true(spy.wal_end < spy.wal_written / 2);
+	assert_int_equal(committed_findings(fx, run), 6000);
+}
+
 /* Profiles, control results, waivers and rule settings are stored with the
  * run, read back in order, sealed by its content hash, and refused once it
  * is complete. */
@@ -1957,6 +2100,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_failed_migration_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compliance_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rule_counts_while_running_match_stored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoints_off_the_writer_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_keeps_the_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reading_for_reports, setup, teardown),
