@@ -70,6 +70,7 @@ enum batch_state { BATCH_QUEUED, BATCH_WORKING, BATCH_DONE };
 struct batch {
 	struct batch *next;
 	enum batch_state state;
+	bool by_caller; /* prepared by the calling thread, not a worker */
 	size_t n;
 	struct item items[READAHEAD_BATCH];
 };
@@ -146,9 +147,10 @@ static void release_batch(struct readahead *ra, struct batch *b)
 
 /* Takes a queued batch and prepares it, the lock let go meanwhile (held on
  * entry and on return); by a worker, or by the calling thread. */
-static void prepare_queued(struct readahead *ra, struct batch *b)
+static void prepare_queued(struct readahead *ra, struct batch *b, bool by_caller)
 {
 	b->state = BATCH_WORKING;
+	b->by_caller = by_caller;
 	pthread_mutex_unlock(&ra->lock);
 	prepare_batch(ra, b);
 	pthread_mutex_lock(&ra->lock);
@@ -192,7 +194,7 @@ static void *worker_main(void *arg)
 			ra->sleeping--;
 			continue;
 		}
-		prepare_queued(ra, b);
+		prepare_queued(ra, b, false);
 		if (b == ra->queue)
 			pthread_cond_signal(&ra->done);
 	}
@@ -223,13 +225,17 @@ static void take_turns(struct readahead *ra, struct batch *b)
 	}
 }
 
-/* Hands a finished batch back for release: to a worker when there is one. */
+/* Hands a finished batch back for release to the worker that prepared it;
+ * one the calling thread prepared is released here. Memory goes back to
+ * the malloc arena of the thread that took it: a worker freeing what the
+ * calling thread allocated fought it for that arena's lock, and most of
+ * the worker's sleeps on the 10,000-manifest bench were in free(). */
 static void retire(struct readahead *ra, struct batch *b)
 {
 	for (size_t i = 0; i < b->n; i++)
 		__atomic_sub_fetch(&ra->bytes_ahead, b->items[i].budgeted, __ATOMIC_RELAXED);
 	free_item_strings(b);
-	if (!ra->n_workers) {
+	if (!ra->n_workers || b->by_caller) {
 		release_batch(ra, b);
 		return;
 	}
@@ -256,7 +262,7 @@ static struct batch *next_prepared(struct readahead *ra)
 			pthread_cond_wait(&ra->done, &ra->lock);
 			continue;
 		}
-		prepare_queued(ra, later);
+		prepare_queued(ra, later, true);
 	}
 	ra->queue = b->next;
 	if (!ra->queue)

@@ -1,10 +1,12 @@
 /* Reading ahead of a walk: turns in walk order with problems in place,
  * each entry with its own bytes and what was prepared from them, with no
  * worker, one or several; an error stops the turns; fs_entry_read serves
- * the bytes read ahead, capped as a read of the file would be. */
+ * the bytes read ahead, capped as a read of the file would be; what was
+ * prepared is released on the thread that prepared it. */
 #include "cmocka_prelude.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,6 +291,90 @@ static void test_entry_read_from_ahead(void **state)
 	assert_int_equal(fs_entry_read(&e, 5, &data, &len, &truncated), -EACCES);
 }
 
+/* ---- who releases what ---- */
+
+struct made_by {
+	pthread_t thread;
+	bool by_worker;
+};
+
+struct threads_seen {
+	unsigned by_worker, by_caller, released_elsewhere;
+};
+
+/* Both threads must prepare some: the calling thread, which may take a
+ * batch before the worker is even awake, waits (up to 5 s) until the worker
+ * has prepared one of the batches queued meanwhile; the worker is slow, so
+ * that the calling thread, waiting for the oldest batch, prepares later
+ * ones itself. */
+static void *prepare_noting_thread(const struct fs_entry *e, const struct fs_ahead *content, void *ctx)
+{
+	struct threads_seen *t = ctx;
+	struct made_by *m = xmalloc(sizeof(*m));
+	char name[16] = "";
+
+	(void)e;
+	(void)content;
+	pthread_getname_np(pthread_self(), name, sizeof(name));
+	m->thread = pthread_self();
+	m->by_worker = strcmp(name, "assay-read") == 0;
+	if (m->by_worker)
+		usleep(2000);
+	for (int i = 0; !m->by_worker && i < 5000 && !__atomic_load_n(&t->by_worker, __ATOMIC_RELAXED); i++)
+		usleep(1000);
+	__atomic_fetch_add(m->by_worker ? &t->by_worker : &t->by_caller, 1, __ATOMIC_RELAXED);
+	return m;
+}
+
+static void release_noting_thread(void *prepared, void *ctx)
+{
+	struct threads_seen *t = ctx;
+	struct made_by *m = prepared;
+
+	if (!pthread_equal(m->thread, pthread_self()))
+		__atomic_fetch_add(&t->released_elsewhere, 1, __ATOMIC_RELAXED);
+	free(m);
+}
+
+static int turn_doing_nothing(const struct fs_entry *e, void *prepared, void *ctx)
+{
+	(void)e;
+	(void)prepared;
+	(void)ctx;
+	return 0;
+}
+
+static int feed_only(const struct fs_entry *e, void *ctx)
+{
+	return readahead_file(ctx, e);
+}
+
+/* What was prepared is released on the thread that prepared it, so that
+ * memory goes back to the malloc arena it came from (a worker freeing the
+ * calling thread's allocations fought it for that arena's lock). */
+static void test_released_where_prepared(void **state)
+{
+	static const struct readahead_ops noting = {
+		.prepare = prepare_noting_thread, .release = release_noting_thread, .file = turn_doing_nothing};
+	const struct fswalk_ops walk_ops = {.file = feed_only};
+	struct threads_seen t = {0};
+	char *root = make_tree();
+	struct readahead *ra;
+	(void)state;
+
+	readahead_set_workers(1);
+	ra = readahead_new(&noting, &t);
+	assert_int_equal(fswalk(root, &walk_ops, ra), 0);
+	assert_int_equal(readahead_finish(ra, true), 0);
+	readahead_free(ra);
+	readahead_set_workers(-1);
+	assert_true(t.by_worker > 0);
+	assert_true(t.by_caller > 0);
+	assert_int_equal(t.by_worker + t.by_caller, N_FILES); /* all but the empty file */
+	assert_int_equal(t.released_elsewhere, 0);
+	remove_tree(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +382,7 @@ int main(void)
 		cmocka_unit_test(test_error_stops_turns),
 		cmocka_unit_test(test_size_and_budget_limits),
 		cmocka_unit_test(test_entry_read_from_ahead),
+		cmocka_unit_test(test_released_where_prepared),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
