@@ -1546,22 +1546,25 @@ static bool checkpoint_in_progress(struct store_checkpointer *c, long ms)
 	return busy;
 }
 
-static size_t rows_queued(struct store_writer *w)
+/* Whether the writer should get on rather than wait for a checkpoint: half
+ * its queue is full, or someone waits for it to catch up (the end of a
+ * scan, whose drain a wait would only lengthen). */
+static bool writer_is_needed(struct store_writer *w)
 {
-	size_t n;
+	bool needed;
 
 	pthread_mutex_lock(&w->lock);
-	n = w->queued;
+	needed = w->queued >= STORE_QUEUE_MAX / 2 || w->waited_for;
 	pthread_mutex_unlock(&w->lock);
-	return n;
+	return needed;
 }
 
 /* SQLite starts the WAL over, instead of appending to it, only for a write
  * transaction that begins once a checkpoint has copied all of it; and the
  * writer begins a batch as soon as it commits the last. So a batch waits
- * for the checkpoint being made, for as long as the queue has room: the
- * scan goes on meanwhile, and the WAL (with the file the close deletes)
- * stays about two checkpoints long. Past STORE_WAL_RESTART_BYTES it waits
+ * for the checkpoint being made, for as long as the queue has room and no
+ * one waits for the writer: the scan goes on meanwhile, and the WAL (with
+ * the file the close deletes) stays about two checkpoints long. Past STORE_WAL_RESTART_BYTES it waits
  * whatever the queue, which bounds the WAL in any case. */
 static void let_checkpoint_finish(struct store *s)
 {
@@ -1572,7 +1575,7 @@ static void let_checkpoint_finish(struct store *s)
 		return;
 	s->wal_pages = 0; /* the next commit says how long the WAL is */
 	while (checkpoint_in_progress(c, must ? 0 : STORE_CHECKPOINT_POLL_MS))
-		if (!must && rows_queued(&s->writer) >= STORE_QUEUE_MAX / 2)
+		if (!must && writer_is_needed(&s->writer))
 			return;
 }
 

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "finding.h"
@@ -221,7 +222,11 @@ static struct {
 	pthread_mutex_t lock;
 	sqlite3_int64 wal_end, wal_written;
 	unsigned writer_syncs, checkpointer_syncs, other_syncs;
-} spy = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	/* hold_checkpoint: the checkpointer's sync of the database waits
+	 * (held) until a test lets it go */
+	bool hold_checkpoint, held;
+	pthread_cond_t released;
+} spy = {.lock = PTHREAD_MUTEX_INITIALIZER, .released = PTHREAD_COND_INITIALIZER};
 
 static struct spy_tail *spy_tail(sqlite3_file *f)
 {
@@ -250,9 +255,12 @@ static int spy_sync(sqlite3_file *f, int flags)
 	pthread_mutex_lock(&spy.lock);
 	if (strcmp(name, "assay-store") == 0)
 		spy.writer_syncs++;
-	else if (strcmp(name, "assay-ckpt") == 0)
+	else if (strcmp(name, "assay-ckpt") == 0) {
 		spy.checkpointer_syncs++;
-	else
+		for (spy.held = spy.hold_checkpoint; spy.hold_checkpoint;)
+			pthread_cond_wait(&spy.released, &spy.lock);
+		spy.held = false;
+	} else
 		spy.other_syncs++;
 	pthread_mutex_unlock(&spy.lock);
 	return spy_tail(f)->real->xSync(f, flags);
@@ -297,7 +305,44 @@ static void spy_install(void)
 	memset(spy.real_methods, 0, sizeof(spy.real_methods));
 	spy.wal_end = spy.wal_written = 0;
 	spy.writer_syncs = spy.checkpointer_syncs = spy.other_syncs = 0;
+	spy.hold_checkpoint = spy.held = false;
 	assert_int_equal(sqlite3_vfs_register(&spy.vfs, 1), SQLITE_OK);
+}
+
+static bool spy_checkpoint_held(void)
+{
+	bool held;
+
+	pthread_mutex_lock(&spy.lock);
+	held = spy.held;
+	pthread_mutex_unlock(&spy.lock);
+	return held;
+}
+
+static void spy_let_checkpoints_go(void)
+{
+	pthread_mutex_lock(&spy.lock);
+	spy.hold_checkpoint = false;
+	pthread_cond_broadcast(&spy.released);
+	pthread_mutex_unlock(&spy.lock);
+}
+
+/* A safety net for a test that holds a checkpoint: lets it go after 3 s,
+ * unless the test did first. */
+static void *let_checkpoints_go_later(void *arg)
+{
+	struct timespec until;
+
+	(void)arg;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 3;
+	pthread_mutex_lock(&spy.lock);
+	while (spy.hold_checkpoint && pthread_cond_timedwait(&spy.released, &spy.lock, &until) == 0)
+		;
+	spy.hold_checkpoint = false;
+	pthread_cond_broadcast(&spy.released);
+	pthread_mutex_unlock(&spy.lock);
+	return NULL;
 }
 
 static void spy_remove(void)
@@ -1239,6 +1284,53 @@ static void test_checkpoints_off_the_writer_thread(void **state)
 	assert_int_equal(committed_findings(fx, run), 6000);
 }
 
+/* A batch waits for a checkpoint only while no one waits for the writer:
+ * with a checkpoint held in its sync, a call that waits for the writer to
+ * catch up (here, reading the running run's rule counts) returns while the
+ * checkpoint is still held, not once it ends. */
+static void test_writer_waited_for_skips_checkpoint(void **state)
+{
+	struct fixture *fx = *state;
+	struct rule_count_list counts = {0};
+	struct store *s;
+	struct finding f;
+	pthread_t safety;
+	char path[32];
+	unsigned n = 0;
+	bool held_on_return;
+	int64_t run;
+
+	spy_install();
+	spy.hold_checkpoint = true;
+	s = open_store(fx);
+	store_set_batch(s, 64, 0);
+	store_set_wal_limits(s, 64 * 1024, 64 << 20);
+	run = begin_run(s);
+	for (; n < 20000 && (n < 64 || !spy_checkpoint_held()); n++) {
+		snprintf(path, sizeof(path), "f%u.yaml", n);
+		set_finding(&f, "k8s.privileged", SEV_HIGH, path, n + 1, 0);
+		assert_int_equal(store_add_finding(s, run, &f), 0);
+		if (n % 64 == 63)
+			usleep(1000); /* let the writer commit and the checkpoint begin */
+	}
+	assert_true(spy_checkpoint_held());
+	for (unsigned i = 0; i < 200; i++, n++) { /* a batch that begins meanwhile */
+		snprintf(path, sizeof(path), "f%u.yaml", n);
+		set_finding(&f, "k8s.privileged", SEV_HIGH, path, n + 1, 0);
+		assert_int_equal(store_add_finding(s, run, &f), 0);
+	}
+	assert_int_equal(pthread_create(&safety, NULL, let_checkpoints_go_later, NULL), 0);
+	assert_int_equal(store_foreach_rule_count(s, run, list_rule_count, &counts), 0);
+	held_on_return = spy_checkpoint_held();
+	spy_let_checkpoints_go();
+	pthread_join(safety, NULL);
+	assert_true(held_on_return);
+	assert_int_equal(store_run_finish(s, run, 0), 0);
+	store_close(s);
+	spy_remove();
+	assert_int_equal(committed_findings(fx, run), n);
+}
+
 /* Profiles, control results, waivers and rule settings are stored with the
  * run, read back in order, sealed by its content hash, and refused once it
  * is complete. */
@@ -2101,6 +2193,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_compliance_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rule_counts_while_running_match_stored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoints_off_the_writer_thread, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer_waited_for_skips_checkpoint, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_keeps_the_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reading_for_reports, setup, teardown),
