@@ -810,30 +810,25 @@ bool yaml_is_null(const struct yaml_node *n)
 		return true;
 	if (n->kind != YAML_NODE_SCALAR || !n->plain || tagged_str(n))
 		return false;
-	return n->len == 0 || strcmp(n->value, "~") == 0 || strcmp(n->value, "null") == 0 ||
-	       strcmp(n->value, "Null") == 0 || strcmp(n->value, "NULL") == 0;
+	return n->len == 0 || (n->len == 1 && n->value[0] == '~') ||
+	       (n->len == 4 && (memcmp(n->value, "null", 4) == 0 || memcmp(n->value, "Null", 4) == 0 ||
+				memcmp(n->value, "NULL", 4) == 0));
 }
 
-const struct yaml_pair *yaml_map_find(const struct yaml_node *map, const char *key)
+/* The checks look keys up by the thousand for each manifest: the first
+ * byte is compared before memcmp is called, and yaml.h passes a literal
+ * key's length as a constant. */
+const struct yaml_pair *yaml_map_find_len(const struct yaml_node *map, const char *key, size_t len)
 {
-	size_t len;
-
 	if (!yaml_is_mapping(map))
 		return NULL;
-	len = strlen(key);
 	for (size_t i = 0; i < map->n_pairs; i++) {
 		const struct yaml_node *k = map->pairs[i].key;
-		if (k->kind == YAML_NODE_SCALAR && k->len == len && memcmp(k->value, key, len) == 0)
+		if (k->kind == YAML_NODE_SCALAR && k->len == len && k->value[0] == key[0] &&
+		    memcmp(k->value, key, len) == 0)
 			return &map->pairs[i];
 	}
 	return NULL;
-}
-
-const struct yaml_node *yaml_map_get(const struct yaml_node *map, const char *key)
-{
-	const struct yaml_pair *p = yaml_map_find(map, key);
-
-	return p ? p->value : NULL;
 }
 
 const struct yaml_node *yaml_map_get_path(const struct yaml_node *node, const char *path)
@@ -884,7 +879,7 @@ bool yaml_scalar_bool(const struct yaml_node *n, bool *out)
 	static const char *const no[] = {"false", "False", "FALSE", "no", "No", "NO", "off",
 					 "Off",   "OFF",   "n",     "N",  NULL};
 
-	if (!yaml_is_scalar(n) || tagged_str(n))
+	if (!yaml_is_scalar(n) || tagged_str(n) || n->len == 0 || n->len > 5) /* "False" is the longest */
 		return false;
 	if (!n->plain && !(n->tag && strcmp(n->tag, BOOL_TAG) == 0))
 		return false;

@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #define YAML_MAX_DEPTH 128          /* nested collections in one document */
 #define YAML_MAX_NODES 1000000      /* nodes built for one document */
@@ -120,11 +121,22 @@ bool yaml_is_mapping(const struct yaml_node *n);
 /* Absent, or a plain `~`, `null`, `Null`, `NULL` or empty scalar. */
 bool yaml_is_null(const struct yaml_node *n);
 
-/* The pair whose key is the scalar `key`, or NULL (also when map is not a
- * mapping). The key node gives the line of the key. */
-const struct yaml_pair *yaml_map_find(const struct yaml_node *map, const char *key);
+/* The pair whose key is the scalar `key` (`len` bytes), or NULL (also when
+ * map is not a mapping). The key node gives the line of the key. */
+const struct yaml_pair *yaml_map_find_len(const struct yaml_node *map, const char *key, size_t len);
+/* The same for a NUL-terminated key; inline, so that a literal key's
+ * length is a constant. */
+static inline const struct yaml_pair *yaml_map_find(const struct yaml_node *map, const char *key)
+{
+	return yaml_map_find_len(map, key, strlen(key));
+}
 /* The value under `key`, or NULL. */
-const struct yaml_node *yaml_map_get(const struct yaml_node *map, const char *key);
+static inline const struct yaml_node *yaml_map_get(const struct yaml_node *map, const char *key)
+{
+	const struct yaml_pair *p = yaml_map_find(map, key);
+
+	return p ? p->value : NULL;
+}
 /* Follows dot-separated mapping keys ("spec.template.spec"); NULL when any
  * step is missing. Keys that hold dots need yaml_map_get. */
 const struct yaml_node *yaml_map_get_path(const struct yaml_node *node, const char *path);

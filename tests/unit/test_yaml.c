@@ -493,6 +493,64 @@ static struct yaml_node scalar(const char *v, bool plain)
 	return n;
 }
 
+/* Every spelling of null and of a boolean, and near misses of each: the
+ * lookups compare lengths first, and must still find exactly these. */
+static void test_null_and_bool_spellings(void **state)
+{
+	static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
+	static const char *const not_nulls[] = {"~~", "nul", "nulls", "NUll", "none", "0"};
+	static const char *const yes[] = {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"};
+	static const char *const no[] = {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N"};
+	static const char *const neither[] = {"", "t", "tru", "truE", "yess", "Falsey", "FALSE!", "0", "1", "offf"};
+	struct yaml_node n;
+	bool b;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(nulls) / sizeof(*nulls); i++) {
+		n = scalar(nulls[i], true);
+		assert_true(yaml_is_null(&n));
+		n = scalar(nulls[i], false); /* quoted: a string */
+		assert_false(yaml_is_null(&n));
+	}
+	for (size_t i = 0; i < sizeof(not_nulls) / sizeof(*not_nulls); i++) {
+		n = scalar(not_nulls[i], true);
+		assert_false(yaml_is_null(&n));
+	}
+	for (size_t i = 0; i < sizeof(yes) / sizeof(*yes); i++) {
+		n = scalar(yes[i], true);
+		assert_true(yaml_scalar_bool(&n, &b) && b);
+		n = scalar(no[i], true);
+		assert_true(yaml_scalar_bool(&n, &b) && !b);
+	}
+	for (size_t i = 0; i < sizeof(neither) / sizeof(*neither); i++) {
+		n = scalar(neither[i], true);
+		assert_false(yaml_scalar_bool(&n, &b));
+	}
+}
+
+/* A key is found by its bytes, whatever the keys around it share. */
+static void test_map_find_by_key(void **state)
+{
+	static const char text[] = "a: 1\nab: 2\nb: 3\nba: 4\n\"\": 5\n";
+	struct yaml_stream *st = yaml_stream_parse(text, sizeof(text) - 1, 1 << 20);
+	const struct yaml_node *root;
+	(void)state;
+
+	assert_non_null(st);
+	assert_int_equal(yaml_stream_count(st), 1);
+	root = yaml_stream_doc(st, 0)->root;
+	assert_string_equal(yaml_map_get_str(root, "a"), "1");
+	assert_string_equal(yaml_map_get_str(root, "ab"), "2");
+	assert_string_equal(yaml_map_get_str(root, "b"), "3");
+	assert_string_equal(yaml_map_get_str(root, "ba"), "4");
+	assert_string_equal(yaml_map_get_str(root, ""), "5");
+	assert_null(yaml_map_find(root, "c"));
+	assert_null(yaml_map_find(root, "aa"));
+	assert_null(yaml_map_find_len(root, "abc", 3));
+	assert_non_null(yaml_map_find_len(root, "abc", 2)); /* "ab" */
+	yaml_stream_free(st);
+}
+
 static void test_scalar_helpers(void **state)
 {
 	struct yaml_node n;
@@ -587,6 +645,8 @@ int main(void)
 		cmocka_unit_test(test_stream_parsed_ahead),
 		cmocka_unit_test(test_invalid_utf8_position),
 		cmocka_unit_test(test_scalar_helpers),
+		cmocka_unit_test(test_null_and_bool_spellings),
+		cmocka_unit_test(test_map_find_by_key),
 		cmocka_unit_test(test_document_memory_is_reused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
