@@ -1470,6 +1470,8 @@ static sqlite3 *open_checkpoint_connection(const char *path)
 {
 	sqlite3 *db = NULL;
 
+	if (!path || !*path)
+		return NULL;
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK &&
 	    sqlite3_exec(db, "PRAGMA schema_version", NULL, NULL, NULL) == SQLITE_OK)
 		return db;
@@ -1487,7 +1489,9 @@ static void checkpointer_start(struct store *s)
 
 	if (c->started)
 		return;
-	c->db = open_checkpoint_connection(s->path);
+	/* the file SQLite opened, by its full path: the process may have
+	 * changed directory since a relative path was given */
+	c->db = open_checkpoint_connection(sqlite3_db_filename(s->db, "main"));
 	if (!c->db)
 		return;
 	c->stopping = c->due = c->busy = false;

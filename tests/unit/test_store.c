@@ -1284,6 +1284,36 @@ static void test_checkpoints_off_the_writer_thread(void **state)
 	assert_int_equal(committed_findings(fx, run), 6000);
 }
 
+/* The checkpointer opens the file the store opened, even when the store
+ * was given a relative path and the process has changed directory since. */
+static void test_checkpointer_follows_a_relative_path(void **state)
+{
+	struct fixture *fx = *state;
+	char *cwd = getcwd(NULL, 0), *state_dir = xasprintf("%s/state", fx->dir);
+	struct store *s = NULL;
+	char err[512];
+	int64_t run;
+
+	assert_non_null(cwd);
+	assert_int_equal(mkdir(state_dir, 0700), 0);
+	assert_int_equal(chdir(state_dir), 0);
+	spy_install();
+	assert_int_equal(store_open("relative.db", &s, err, sizeof(err)), 0);
+	assert_int_equal(chdir(fx->dir), 0);
+	store_set_batch(s, 64, 0);
+	store_set_wal_limits(s, 64 * 1024, 1 << 20);
+	run = begin_run(s);
+	add_simple_findings(s, run, 3000);
+	assert_int_equal(store_run_finish(s, run, 0), 0);
+	store_close(s);
+	spy_remove();
+	assert_int_equal(chdir(cwd), 0);
+	assert_int_equal(spy.writer_syncs, 0);
+	assert_true(spy.checkpointer_syncs > 0);
+	free(cwd);
+	free(state_dir);
+}
+
 /* A batch waits for a checkpoint only while no one waits for the writer:
  * with a checkpoint held in its sync, a call that waits for the writer to
  * catch up (here, reading the running run's rule counts) returns while the
@@ -2194,6 +2224,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_rule_counts_while_running_match_stored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoints_off_the_writer_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_waited_for_skips_checkpoint, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkpointer_follows_a_relative_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_keeps_the_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reading_for_reports, setup, teardown),
