@@ -212,6 +212,9 @@ struct store {
 static void checkpointer_stop(struct store *s);
 static void let_checkpoint_finish(struct store *s);
 
+/* True on a store's writer thread (let_checkpoint_finish). */
+static _Thread_local bool on_writer_thread;
+
 /*
  * Schema migrations: entry N-1 takes the database from user_version N-1 to
  * N. Entries are never edited once released; a schema change is a new entry.
@@ -1382,6 +1385,7 @@ static void *writer_main(void *arg)
 	struct queued_row *rows;
 
 	pthread_setname_np(pthread_self(), "assay-store");
+	on_writer_thread = true;
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		while (!w->head && !w->stopping) {
@@ -1565,11 +1569,13 @@ static bool writer_is_needed(struct store_writer *w)
 
 /* SQLite starts the WAL over, instead of appending to it, only for a write
  * transaction that begins once a checkpoint has copied all of it; and the
- * writer begins a batch as soon as it commits the last. So a batch waits
- * for the checkpoint being made, for as long as the queue has room and no
- * one waits for the writer: the scan goes on meanwhile, and the WAL (with
- * the file the close deletes) stays about two checkpoints long. Past STORE_WAL_RESTART_BYTES it waits
- * whatever the queue, which bounds the WAL in any case. */
+ * writer begins a batch as soon as it commits the last. So on the writer
+ * thread a batch waits for the checkpoint being made, for as long as the
+ * queue has room and no one waits for the writer: the scan goes on
+ * meanwhile, and the WAL (with the file the close deletes) stays about two
+ * checkpoints long. A batch the caller's own thread begins (rows it writes
+ * itself) does not wait: that would hold the scan up. Past
+ * STORE_WAL_RESTART_BYTES any batch waits, which bounds the WAL. */
 static void let_checkpoint_finish(struct store *s)
 {
 	struct store_checkpointer *c = &s->checkpointer;
@@ -1578,6 +1584,8 @@ static void let_checkpoint_finish(struct store *s)
 	if (!c->started || !s->wal_pages)
 		return;
 	s->wal_pages = 0; /* the next commit says how long the WAL is */
+	if (!must && !on_writer_thread)
+		return;
 	while (checkpoint_in_progress(c, must ? 0 : STORE_CHECKPOINT_POLL_MS))
 		if (!must && writer_is_needed(&s->writer))
 			return;

@@ -824,7 +824,7 @@ const struct yaml_pair *yaml_map_find_len(const struct yaml_node *map, const cha
 		return NULL;
 	for (size_t i = 0; i < map->n_pairs; i++) {
 		const struct yaml_node *k = map->pairs[i].key;
-		if (k->kind == YAML_NODE_SCALAR && k->len == len && k->value[0] == key[0] &&
+		if (k->kind == YAML_NODE_SCALAR && k->len == len && (len == 0 || k->value[0] == key[0]) &&
 		    memcmp(k->value, key, len) == 0)
 			return &map->pairs[i];
 	}

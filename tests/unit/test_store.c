@@ -1314,20 +1314,34 @@ static void test_checkpointer_follows_a_relative_path(void **state)
 	free(state_dir);
 }
 
-/* A batch waits for a checkpoint only while no one waits for the writer:
- * with a checkpoint held in its sync, a call that waits for the writer to
- * catch up (here, reading the running run's rule counts) returns while the
- * checkpoint is still held, not once it ends. */
+/* Adds 64 findings (one batch in these tests), numbered from *n on. */
+static void add_batch_of_findings(struct store *s, int64_t run, unsigned *n)
+{
+	struct finding f;
+	char path[32];
+
+	for (unsigned i = 0; i < 64; i++, (*n)++) {
+		snprintf(path, sizeof(path), "f%u.yaml", *n);
+		set_finding(&f, "k8s.privileged", SEV_HIGH, path, *n + 1, 0);
+		assert_int_equal(store_add_finding(s, run, &f), 0);
+	}
+}
+
+/* Only the writer thread, and only while no one waits for it, lets a batch
+ * wait for a checkpoint. With a checkpoint held in its sync, a call that
+ * waits for the writer to catch up (here, reading the running run's rule
+ * counts) returns while the checkpoint is still held, not once it ends; so
+ * does a row the caller's own thread writes in a batch it begins (an
+ * input, once the writer's last batch is committed). */
 static void test_writer_waited_for_skips_checkpoint(void **state)
 {
 	struct fixture *fx = *state;
 	struct rule_count_list counts = {0};
+	struct store_input in = {"git", "repo", NULL, NULL};
 	struct store *s;
-	struct finding f;
 	pthread_t safety;
-	char path[32];
 	unsigned n = 0;
-	bool held_on_return;
+	bool held_after_counts, held_after_input;
 	int64_t run;
 
 	spy_install();
@@ -1336,25 +1350,22 @@ static void test_writer_waited_for_skips_checkpoint(void **state)
 	store_set_batch(s, 64, 0);
 	store_set_wal_limits(s, 64 * 1024, 64 << 20);
 	run = begin_run(s);
-	for (; n < 20000 && (n < 64 || !spy_checkpoint_held()); n++) {
-		snprintf(path, sizeof(path), "f%u.yaml", n);
-		set_finding(&f, "k8s.privileged", SEV_HIGH, path, n + 1, 0);
-		assert_int_equal(store_add_finding(s, run, &f), 0);
-		if (n % 64 == 63)
-			usleep(1000); /* let the writer commit and the checkpoint begin */
+	while (n < 20000 && (n == 0 || !spy_checkpoint_held())) {
+		add_batch_of_findings(s, run, &n);
+		usleep(1000); /* let the writer commit and the checkpoint begin */
 	}
 	assert_true(spy_checkpoint_held());
-	for (unsigned i = 0; i < 200; i++, n++) { /* a batch that begins meanwhile */
-		snprintf(path, sizeof(path), "f%u.yaml", n);
-		set_finding(&f, "k8s.privileged", SEV_HIGH, path, n + 1, 0);
-		assert_int_equal(store_add_finding(s, run, &f), 0);
-	}
+	for (int i = 0; i < 4; i++) /* batches that begin meanwhile */
+		add_batch_of_findings(s, run, &n);
 	assert_int_equal(pthread_create(&safety, NULL, let_checkpoints_go_later, NULL), 0);
 	assert_int_equal(store_foreach_rule_count(s, run, list_rule_count, &counts), 0);
-	held_on_return = spy_checkpoint_held();
+	held_after_counts = spy_checkpoint_held();
+	assert_int_equal(store_add_input(s, run, &in), 0);
+	held_after_input = spy_checkpoint_held();
 	spy_let_checkpoints_go();
 	pthread_join(safety, NULL);
-	assert_true(held_on_return);
+	assert_true(held_after_counts);
+	assert_true(held_after_input);
 	assert_int_equal(store_run_finish(s, run, 0), 0);
 	store_close(s);
 	spy_remove();
