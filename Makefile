@@ -5,7 +5,10 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
-PKGS     = libgit2 yaml-0.1 libxml-2.0 libpcre2-8 sqlite3 libarchive jansson zlib
+PKGS     = libgit2 yaml-0.1 libpcre2-8 sqlite3 jansson zlib
+# Loaded on first use, not linked (src/dynlib.h): compiled against their
+# headers, found at run time by the SONAME of the library built against.
+LAZY_PKGS = libxml-2.0 libarchive
 VERSION := $(shell cat VERSION)
 
 ifeq ($(SAN),1)
@@ -25,9 +28,15 @@ CPPFLAGS += -D_GNU_SOURCE -DASSAY_VERSION='"$(VERSION)"' -DASSAY_DOCS_URI='"$(AS
 # libyaml's header shares its name with src/yaml.h, which -Isrc finds first:
 # src/yaml.c, its one includer, takes it by full path.
 CPPFLAGS += -DASSAY_LIBYAML_HEADER='"$(shell pkg-config --variable=includedir yaml-0.1)/yaml.h"'
+soname = $(shell objdump -p "$$($(CC) -print-file-name=$(1))" 2>/dev/null | awk '$$1 == "SONAME" { print $$2 }')
+LIBXML2_SONAME := $(call soname,libxml2.so)
+LIBARCHIVE_SONAME := $(call soname,libarchive.so)
+LIBHPDF_SONAME := $(call soname,libhpdf.so)
+CPPFLAGS += -DASSAY_LIBXML2_SONAME='"$(LIBXML2_SONAME)"' -DASSAY_LIBARCHIVE_SONAME='"$(LIBARCHIVE_SONAME)"' \
+	    -DASSAY_LIBHPDF_SONAME='"$(LIBHPDF_SONAME)"'
 CFLAGS   ?=
-ALL_CFLAGS = -std=c11 $(OPT) $(WARN) $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
-LIBS      = $(shell pkg-config --libs $(PKGS)) -lhpdf -lm
+ALL_CFLAGS = -std=c11 $(OPT) $(WARN) $(shell pkg-config --cflags $(PKGS) $(LAZY_PKGS)) $(CFLAGS)
+LIBS      = $(shell pkg-config --libs $(PKGS)) -lm
 LDFLAGS  ?=
 
 LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c scanners/*.c checks/*.c reports/*.c))
@@ -109,7 +118,7 @@ FUZZ_OBJ     := $(LIB_SRC:%.c=$(FUZZ_DIR)/%.o) $(FUZZ_DIR)/gen/profile_data.o
 # links only what it uses (cli.c needs main.c's command table).
 $(FUZZ_DIR)/%.o: %.c $(wildcard src/*.h scanners/*.h checks/*.h reports/*.h) VERSION
 	@mkdir -p $(dir $@)
-	clang $(CPPFLAGS) $(FUZZ_CFLAGS) $(shell pkg-config --cflags $(PKGS)) -c -o $@ $<
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) $(shell pkg-config --cflags $(PKGS) $(LAZY_PKGS)) -c -o $@ $<
 
 $(FUZZ_DIR)/gen/profile_data.o: $(FUZZ_DIR)/gen/profile_data.c src/profile_data.h
 	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
@@ -119,7 +128,7 @@ $(FUZZ_DIR)/libassay.a: $(FUZZ_OBJ)
 	ar rcs $@ $^
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DIR)/libassay.a
-	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(shell pkg-config --cflags $(PKGS)) -o $@ $< \
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(shell pkg-config --cflags $(PKGS) $(LAZY_PKGS)) -o $@ $< \
 	  $(FUZZ_DIR)/libassay.a $(LIBS)
 
 # FUZZ_ONLY="tests/fuzz/fuzz_yaml.c" runs the targets named.

@@ -19,11 +19,26 @@
 #include <string.h>
 #include <time.h>
 
+#include "dynlib.h"
 #include "registry.h"
 #include "report.h"
 #include "store.h"
 #include "utf8.h"
 #include "util.h"
+
+/* libxml2 is loaded when a JUnit report is first written (dynlib.h). */
+#define XML_FUNCTIONS(X)                                                                                    \
+	X(xmlFreeTextWriter) X(xmlNewTextWriter) X(xmlOutputBufferClose) X(xmlOutputBufferCreateFile)      \
+	X(xmlSetGenericErrorFunc) X(__xmlGenericError) X(__xmlGenericErrorContext)                          \
+	X(xmlTextWriterEndDocument) X(xmlTextWriterEndElement) X(xmlTextWriterFlush)                        \
+	X(xmlTextWriterSetIndent) X(xmlTextWriterSetIndentString) X(xmlTextWriterStartDocument)             \
+	X(xmlTextWriterStartElement) X(xmlTextWriterWriteAttribute) X(xmlTextWriterWriteString)
+
+static struct {
+	XML_FUNCTIONS(DYNLIB_POINTER)
+} xml;
+static const char *const xml_names[] = {XML_FUNCTIONS(DYNLIB_NAME)};
+static struct dynlib xml_lib = DYNLIB_INIT(ASSAY_LIBXML2_SONAME, "JUnit reports", xml_names, xml);
 
 /* Findings listed in one <failure> or <system-out>; the rest are counted
  * ("... and 12 more"), so that a huge run does not make one element too big
@@ -79,13 +94,13 @@ static void check(struct junit *j, int xml_rc)
 static void start(struct junit *j, const char *element)
 {
 	if (!j->rc)
-		check(j, xmlTextWriterStartElement(j->w, BAD_CAST element));
+		check(j, xml.xmlTextWriterStartElement(j->w, BAD_CAST element));
 }
 
 static void end(struct junit *j)
 {
 	if (!j->rc)
-		check(j, xmlTextWriterEndElement(j->w));
+		check(j, xml.xmlTextWriterEndElement(j->w));
 }
 
 static void attr(struct junit *j, const char *name, const char *value)
@@ -95,7 +110,7 @@ static void attr(struct junit *j, const char *name, const char *value)
 	if (j->rc || !value)
 		return;
 	safe = xml_safe(value);
-	check(j, xmlTextWriterWriteAttribute(j->w, BAD_CAST name, BAD_CAST safe));
+	check(j, xml.xmlTextWriterWriteAttribute(j->w, BAD_CAST name, BAD_CAST safe));
 	free(safe);
 }
 
@@ -114,7 +129,7 @@ static void text(struct junit *j, const char *s)
 	if (j->rc || !s)
 		return;
 	safe = xml_safe(s);
-	check(j, xmlTextWriterWriteString(j->w, BAD_CAST safe));
+	check(j, xml.xmlTextWriterWriteString(j->w, BAD_CAST safe));
 	free(safe);
 }
 
@@ -122,7 +137,7 @@ static void text(struct junit *j, const char *s)
 static void raw_text(struct junit *j, const char *s)
 {
 	if (!j->rc)
-		check(j, xmlTextWriterWriteString(j->w, BAD_CAST s));
+		check(j, xml.xmlTextWriterWriteString(j->w, BAD_CAST s));
 }
 
 static void property(struct junit *j, const char *name, const char *value)
@@ -527,7 +542,7 @@ static int write_document(struct junit *j)
 	total.tests += findings.tests;
 	total.failures += findings.failures;
 	total.errors += findings.errors;
-	check(j, xmlTextWriterStartDocument(j->w, NULL, "UTF-8", NULL));
+	check(j, xml.xmlTextWriterStartDocument(j->w, NULL, "UTF-8", NULL));
 	start(j, "testsuites");
 	name = xasprintf("assay run %" PRId64, j->run->id);
 	attr(j, "name", name);
@@ -541,7 +556,7 @@ static int write_document(struct junit *j)
 		rc = write_findings_suite(j, &findings);
 	end(j);
 	if (!j->rc)
-		check(j, xmlTextWriterEndDocument(j->w));
+		check(j, xml.xmlTextWriterEndDocument(j->w));
 	return rc ? rc : j->rc;
 }
 
@@ -553,37 +568,50 @@ static void quiet(void *ctx, const char *msg, ...)
 	(void)msg;
 }
 
+int report_junit_check(char *err, size_t errlen)
+{
+	return dynlib_load(&xml_lib, err, errlen) ? 0 : -ELIBACC;
+}
+
 int report_junit(struct store *st, int64_t run, FILE *out)
 {
 	struct junit j = {.st = st};
-	xmlGenericErrorFunc saved_handler = xmlGenericError;
-	void *saved_ctx = xmlGenericErrorContext;
+	xmlGenericErrorFunc saved_handler;
+	void *saved_ctx;
 	xmlOutputBufferPtr buf;
 	struct store_run r;
-	int rc = store_run_get(st, run, &r);
+	char why[256];
+	int rc;
 
+	if (report_junit_check(why, sizeof(why)) < 0) {
+		fprintf(stderr, "assay: %s\n", why);
+		return -ELIBACC;
+	}
+	rc = store_run_get(st, run, &r);
 	if (rc < 0)
 		return rc;
 	j.run = &r;
-	xmlSetGenericErrorFunc(NULL, quiet);
+	saved_handler = *xml.__xmlGenericError();
+	saved_ctx = *xml.__xmlGenericErrorContext();
+	xml.xmlSetGenericErrorFunc(NULL, quiet);
 	format_duration(&r, j.duration);
 	/* The buffer writes to `out` and leaves it open; the writer owns it. */
-	buf = xmlOutputBufferCreateFile(out, NULL);
-	j.w = buf ? xmlNewTextWriter(buf) : NULL;
+	buf = xml.xmlOutputBufferCreateFile(out, NULL);
+	j.w = buf ? xml.xmlNewTextWriter(buf) : NULL;
 	if (!j.w) {
 		if (buf)
-			xmlOutputBufferClose(buf);
+			xml.xmlOutputBufferClose(buf);
 		rc = -ENOMEM;
 		goto out;
 	}
-	xmlTextWriterSetIndent(j.w, 1);
-	xmlTextWriterSetIndentString(j.w, BAD_CAST "  ");
+	xml.xmlTextWriterSetIndent(j.w, 1);
+	xml.xmlTextWriterSetIndentString(j.w, BAD_CAST "  ");
 	rc = write_document(&j);
-	if (xmlTextWriterFlush(j.w) < 0 && !rc)
+	if (xml.xmlTextWriterFlush(j.w) < 0 && !rc)
 		rc = -EIO;
-	xmlFreeTextWriter(j.w);
+	xml.xmlFreeTextWriter(j.w);
 out:
-	xmlSetGenericErrorFunc(saved_ctx, saved_handler);
+	xml.xmlSetGenericErrorFunc(saved_ctx, saved_handler);
 	store_run_clear(&r);
 	if (!rc && ferror(out))
 		rc = -EIO;

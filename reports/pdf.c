@@ -1434,7 +1434,9 @@ static void render_appendix(struct report *R)
 
 int report_pdf_check(char *err, size_t errlen)
 {
-	return pdf_fonts_find(err, errlen);
+	int rc = pdf_library_load(err, errlen);
+
+	return rc ? rc : pdf_fonts_find(err, errlen);
 }
 
 int report_pdf(struct store *st, int64_t run, const char *path, FILE *out, char *err, size_t errlen)

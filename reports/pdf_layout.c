@@ -22,7 +22,29 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "dynlib.h"
 #include "util.h"
+
+/* libharu is loaded when a PDF is first made (dynlib.h). */
+#define HPDF_FUNCTIONS(X) \
+	X(HPDF_AddPage) X(HPDF_Array_Add) X(HPDF_Array_New) X(HPDF_CreateOutline) \
+	X(HPDF_Destination_SetFitH) X(HPDF_DictStream_New) X(HPDF_Dict_Add) X(HPDF_Dict_GetItem) \
+	X(HPDF_Font_GetUnicodeWidth) X(HPDF_Free) X(HPDF_GetFont) X(HPDF_LoadTTFontFromFile) \
+	X(HPDF_MemStream_FreeData) X(HPDF_MemStream_New) X(HPDF_New) X(HPDF_Outline_SetDestination) \
+	X(HPDF_Outline_SetOpened) X(HPDF_Page_BeginText) X(HPDF_Page_CreateDestination) \
+	X(HPDF_Page_EndText) X(HPDF_Page_Fill) X(HPDF_Page_FillStroke) X(HPDF_Page_GetLocalFontName) \
+	X(HPDF_Page_LineTo) X(HPDF_Page_MoveTo) X(HPDF_Page_Rectangle) X(HPDF_Page_SetFontAndSize) \
+	X(HPDF_Page_SetLineWidth) X(HPDF_Page_SetRGBFill) X(HPDF_Page_SetRGBStroke) X(HPDF_Page_SetSize) \
+	X(HPDF_Page_Stroke) X(HPDF_Page_TextOut) X(HPDF_ReadFromStream) X(HPDF_SaveToFile) \
+	X(HPDF_SaveToStream) X(HPDF_SetCompressionMode) X(HPDF_SetInfoAttr) X(HPDF_SetInfoDateAttr) \
+	X(HPDF_SetPageMode) X(HPDF_Stream_Free) X(HPDF_Stream_Read) X(HPDF_Stream_Seek) \
+	X(HPDF_Stream_Size) X(HPDF_Stream_Write) X(HPDF_Stream_WriteStr) X(HPDF_UseUTFEncodings)
+
+static struct {
+	HPDF_FUNCTIONS(DYNLIB_POINTER)
+} hpdf;
+static const char *const hpdf_names[] = {HPDF_FUNCTIONS(DYNLIB_NAME)};
+static struct dynlib hpdf_lib = DYNLIB_INIT(ASSAY_LIBHPDF_SONAME, "PDF reports", hpdf_names, hpdf);
 
 #define TOP (PDF_PAGE_HEIGHT - 54.0f) /* first content line */
 #define BOTTOM 46.0f                  /* nothing below this but the footer */
@@ -206,15 +228,15 @@ int pdf_fonts_find(char *err, size_t errlen)
  * writes no ToUnicode is left alone. */
 static void fix_to_unicode(HPDF_Font font)
 {
-	HPDF_Dict cmap = HPDF_Dict_GetItem(font, "ToUnicode", HPDF_OCLASS_DICT);
+	HPDF_Dict cmap = hpdf.HPDF_Dict_GetItem(font, "ToUnicode", HPDF_OCLASS_DICT);
 	HPDF_Stream s = cmap ? cmap->stream : NULL;
 	char line[64];
 	unsigned written = 0;
 
 	if (!s || s->type != HPDF_STREAM_MEMORY)
 		return;
-	HPDF_MemStream_FreeData(s);
-	HPDF_Stream_WriteStr(s, "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+	hpdf.HPDF_MemStream_FreeData(s);
+	hpdf.HPDF_Stream_WriteStr(s, "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
 				"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
 				"/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
 				"1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n");
@@ -224,14 +246,14 @@ static void fix_to_unicode(HPDF_Font font)
 		if (written % 100 == 0) {
 			unsigned left = 248 - written;
 			snprintf(line, sizeof(line), "%u beginbfrange\n", left < 100 ? left : 100);
-			HPDF_Stream_WriteStr(s, line);
+			hpdf.HPDF_Stream_WriteStr(s, line);
 		}
 		snprintf(line, sizeof(line), "<%02X00> <%02XFF> <%02X00>\n", hi, hi, hi);
-		HPDF_Stream_WriteStr(s, line);
+		hpdf.HPDF_Stream_WriteStr(s, line);
 		if (++written % 100 == 0 || written == 248)
-			HPDF_Stream_WriteStr(s, "endbfrange\n");
+			hpdf.HPDF_Stream_WriteStr(s, "endbfrange\n");
 	}
-	HPDF_Stream_WriteStr(s, "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
+	hpdf.HPDF_Stream_WriteStr(s, "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
 }
 
 static uint32_t be32(const unsigned char *p)
@@ -298,9 +320,9 @@ static int load_fonts(struct pdf_doc *d, char *err, size_t errlen)
 					      "holding the DejaVu fonts)", path);
 			return -EINVAL;
 		}
-		name = HPDF_LoadTTFontFromFile(d->pdf, path, HPDF_TRUE);
+		name = hpdf.HPDF_LoadTTFontFromFile(d->pdf, path, HPDF_TRUE);
 		if (name)
-			d->fonts[i] = HPDF_GetFont(d->pdf, name, "UTF-8");
+			d->fonts[i] = hpdf.HPDF_GetFont(d->pdf, name, "UTF-8");
 		if (ok(d) && d->fonts[i])
 			fix_to_unicode(d->fonts[i]);
 		if (!ok(d) || !d->fonts[i]) {
@@ -420,7 +442,7 @@ static float cp_width(struct pdf_doc *d, enum pdf_font font, uint32_t cp, float 
 	if (cp > 0xFFFF)
 		cp = 0xFFFD;
 	if (w[cp] < 0) {
-		HPDF_INT v = ok(d) ? HPDF_Font_GetUnicodeWidth(d->fonts[font], (HPDF_UNICODE)cp) : 600;
+		HPDF_INT v = ok(d) ? hpdf.HPDF_Font_GetUnicodeWidth(d->fonts[font], (HPDF_UNICODE)cp) : 600;
 		w[cp] = (int16_t)(v < 0 ? 0 : v > 4000 ? 4000 : v);
 	}
 	return (float)w[cp] * size / 1000.0f;
@@ -586,7 +608,7 @@ static void set_fill(struct pdf_doc *d, const struct pdf_rgb *c)
 {
 	if (d->fill_known && same_rgb(&d->cur_fill, c))
 		return;
-	HPDF_Page_SetRGBFill(d->page, c->r, c->g, c->b);
+	hpdf.HPDF_Page_SetRGBFill(d->page, c->r, c->g, c->b);
 	d->cur_fill = *c;
 	d->fill_known = true;
 }
@@ -594,12 +616,12 @@ static void set_fill(struct pdf_doc *d, const struct pdf_rgb *c)
 static void set_stroke(struct pdf_doc *d, const struct pdf_rgb *c, float width)
 {
 	if (!d->stroke_known || !same_rgb(&d->cur_stroke, c)) {
-		HPDF_Page_SetRGBStroke(d->page, c->r, c->g, c->b);
+		hpdf.HPDF_Page_SetRGBStroke(d->page, c->r, c->g, c->b);
 		d->cur_stroke = *c;
 		d->stroke_known = true;
 	}
 	if (d->cur_width != width) {
-		HPDF_Page_SetLineWidth(d->page, width);
+		hpdf.HPDF_Page_SetLineWidth(d->page, width);
 		d->cur_width = width;
 	}
 }
@@ -608,7 +630,7 @@ static void set_font(struct pdf_doc *d, enum pdf_font font, float size)
 {
 	if (d->cur_font == (int)font && d->cur_size == size)
 		return;
-	HPDF_Page_SetFontAndSize(d->page, d->fonts[font], size);
+	hpdf.HPDF_Page_SetFontAndSize(d->page, d->fonts[font], size);
 	d->cur_font = (int)font;
 	d->cur_size = size;
 }
@@ -640,9 +662,9 @@ static void draw_run(struct pdf_doc *d, float x, float y, enum pdf_font font, fl
 	/* Font and colour are graphics state, which outlives BT/ET. */
 	set_font(d, font, size);
 	set_fill(d, color ? color : &black);
-	HPDF_Page_BeginText(d->page);
-	HPDF_Page_TextOut(d->page, x, y, d->line);
-	HPDF_Page_EndText(d->page);
+	hpdf.HPDF_Page_BeginText(d->page);
+	hpdf.HPDF_Page_TextOut(d->page, x, y, d->line);
+	hpdf.HPDF_Page_EndText(d->page);
 }
 
 /* The baseline of a line whose box (1.3 × size high) starts at top. */
@@ -665,13 +687,13 @@ static void rect_abs(struct pdf_doc *d, float x, float y, float w, float h, cons
 		set_fill(d, fill);
 	if (stroke)
 		set_stroke(d, stroke, 0.5f);
-	HPDF_Page_Rectangle(d->page, x, y, w, h);
+	hpdf.HPDF_Page_Rectangle(d->page, x, y, w, h);
 	if (fill && stroke)
-		HPDF_Page_FillStroke(d->page);
+		hpdf.HPDF_Page_FillStroke(d->page);
 	else if (fill)
-		HPDF_Page_Fill(d->page);
+		hpdf.HPDF_Page_Fill(d->page);
 	else
-		HPDF_Page_Stroke(d->page);
+		hpdf.HPDF_Page_Stroke(d->page);
 }
 
 static void line_abs(struct pdf_doc *d, float x0, float y0, float x1, float y1, float width,
@@ -680,9 +702,9 @@ static void line_abs(struct pdf_doc *d, float x0, float y0, float x1, float y1, 
 	if (!ok(d) || !d->page)
 		return;
 	set_stroke(d, color, width);
-	HPDF_Page_MoveTo(d->page, x0, y0);
-	HPDF_Page_LineTo(d->page, x1, y1);
-	HPDF_Page_Stroke(d->page);
+	hpdf.HPDF_Page_MoveTo(d->page, x0, y0);
+	hpdf.HPDF_Page_LineTo(d->page, x1, y1);
+	hpdf.HPDF_Page_Stroke(d->page);
 }
 
 /* One line of text at (x, top), cut with "…" to max_width. */
@@ -718,23 +740,32 @@ static void text_line_abs(struct pdf_doc *d, float x, float top, enum pdf_font f
 
 /* ---- document ---- */
 
+int pdf_library_load(char *err, size_t errlen)
+{
+	return dynlib_load(&hpdf_lib, err, errlen) ? 0 : -ELIBACC;
+}
+
 int pdf_doc_new(struct pdf_doc **out, const char *header, char *err, size_t errlen)
 {
-	struct pdf_doc *d = xcalloc(1, sizeof(*d));
+	struct pdf_doc *d;
 	int rc;
 
-	buf_init(&d->packed);
 	*out = NULL;
+	rc = pdf_library_load(err, errlen);
+	if (rc)
+		return rc;
+	d = xcalloc(1, sizeof(*d));
+	buf_init(&d->packed);
 	snprintf(d->doing, sizeof(d->doing), "creating the PDF document");
-	d->pdf = HPDF_New(on_hpdf_error, d);
+	d->pdf = hpdf.HPDF_New(on_hpdf_error, d);
 	if (!d->pdf) {
 		snprintf(err, errlen, "cannot create a PDF document (libharu: out of memory)");
 		free(d);
 		return -ENOMEM;
 	}
-	HPDF_SetCompressionMode(d->pdf, HPDF_COMP_ALL);
-	HPDF_UseUTFEncodings(d->pdf);
-	HPDF_SetPageMode(d->pdf, HPDF_PAGE_MODE_USE_OUTLINE);
+	hpdf.HPDF_SetCompressionMode(d->pdf, HPDF_COMP_ALL);
+	hpdf.HPDF_UseUTFEncodings(d->pdf);
+	hpdf.HPDF_SetPageMode(d->pdf, HPDF_PAGE_MODE_USE_OUTLINE);
 	rc = load_fonts(d, err, errlen);
 	if (rc) {
 		pdf_doc_free(d);
@@ -751,7 +782,7 @@ void pdf_doc_free(struct pdf_doc *d)
 		return;
 	buf_free(&d->packed);
 	if (d->pdf)
-		HPDF_Free(d->pdf);
+		hpdf.HPDF_Free(d->pdf);
 	for (int i = 0; i < PDF_FONT_COUNT; i++) {
 		free(d->widths[i]);
 		free(d->font_paths[i]);
@@ -828,16 +859,16 @@ void pdf_doc_info(struct pdf_doc *d, const char *title, const char *subject, con
 	if (!ok(d))
 		return;
 	to_pdfdoc(title, buf, sizeof(buf));
-	HPDF_SetInfoAttr(d->pdf, HPDF_INFO_TITLE, buf);
+	hpdf.HPDF_SetInfoAttr(d->pdf, HPDF_INFO_TITLE, buf);
 	to_pdfdoc(subject, buf, sizeof(buf));
-	HPDF_SetInfoAttr(d->pdf, HPDF_INFO_SUBJECT, buf);
+	hpdf.HPDF_SetInfoAttr(d->pdf, HPDF_INFO_SUBJECT, buf);
 	to_pdfdoc(author, buf, sizeof(buf));
-	HPDF_SetInfoAttr(d->pdf, HPDF_INFO_AUTHOR, buf);
+	hpdf.HPDF_SetInfoAttr(d->pdf, HPDF_INFO_AUTHOR, buf);
 	to_pdfdoc(creator, buf, sizeof(buf));
-	HPDF_SetInfoAttr(d->pdf, HPDF_INFO_CREATOR, buf);
+	hpdf.HPDF_SetInfoAttr(d->pdf, HPDF_INFO_CREATOR, buf);
 	if (parse_iso_date(date, &dt)) {
-		HPDF_SetInfoDateAttr(d->pdf, HPDF_INFO_CREATION_DATE, dt);
-		HPDF_SetInfoDateAttr(d->pdf, HPDF_INFO_MOD_DATE, dt);
+		hpdf.HPDF_SetInfoDateAttr(d->pdf, HPDF_INFO_CREATION_DATE, dt);
+		hpdf.HPDF_SetInfoDateAttr(d->pdf, HPDF_INFO_MOD_DATE, dt);
 	}
 }
 
@@ -864,7 +895,7 @@ static float footer_split(struct pdf_doc *d)
 static HPDF_STATUS write_flate_filter(HPDF_Dict dict, HPDF_Stream out)
 {
 	(void)dict;
-	return HPDF_Stream_WriteStr(out, "/Filter /FlateDecode\012");
+	return hpdf.HPDF_Stream_WriteStr(out, "/Filter /FlateDecode\012");
 }
 
 /*
@@ -884,11 +915,11 @@ static bool deflate_stream(HPDF_Stream src, struct buf *out)
 
 	memset(&z, 0, sizeof(z));
 	buf_reset(out);
-	if (HPDF_Stream_Seek(src, 0, HPDF_SEEK_SET) != HPDF_OK || deflateInit(&z, Z_BEST_SPEED) != Z_OK)
+	if (hpdf.HPDF_Stream_Seek(src, 0, HPDF_SEEK_SET) != HPDF_OK || deflateInit(&z, Z_BEST_SPEED) != Z_OK)
 		return false;
 	while (!last) {
 		HPDF_UINT n = sizeof(in);
-		HPDF_STATUS st = HPDF_Stream_Read(src, in, &n);
+		HPDF_STATUS st = hpdf.HPDF_Stream_Read(src, in, &n);
 
 		if (st != HPDF_OK && st != HPDF_STREAM_EOF)
 			break;
@@ -917,7 +948,7 @@ static void seal_page(struct pdf_doc *d)
 	attr = (HPDF_PageAttr)d->page->attr;
 	contents = attr->contents;
 	if (!d->shared_footer) {
-		d->shared_footer = HPDF_DictStream_New(d->page->mmgr, attr->xref);
+		d->shared_footer = hpdf.HPDF_DictStream_New(d->page->mmgr, attr->xref);
 		if (!d->shared_footer || !ok(d))
 			return;
 		d->shared_footer->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
@@ -926,25 +957,25 @@ static void seal_page(struct pdf_doc *d)
 	 * fastest level packs nearly as well as the default, at a third of
 	 * the time. */
 	if (contents && contents->stream == attr->stream && contents->filter == HPDF_STREAM_FILTER_FLATE_DECODE &&
-	    HPDF_Stream_Size(contents->stream) > 0 && deflate_stream(contents->stream, &d->packed) &&
-	    (packed = HPDF_MemStream_New(d->page->mmgr, (HPDF_UINT)d->packed.len)) != NULL) {
-		if (HPDF_Stream_Write(packed, (const HPDF_BYTE *)d->packed.data, (HPDF_UINT)d->packed.len) == HPDF_OK) {
-			HPDF_Stream_Free(contents->stream);
+	    hpdf.HPDF_Stream_Size(contents->stream) > 0 && deflate_stream(contents->stream, &d->packed) &&
+	    (packed = hpdf.HPDF_MemStream_New(d->page->mmgr, (HPDF_UINT)d->packed.len)) != NULL) {
+		if (hpdf.HPDF_Stream_Write(packed, (const HPDF_BYTE *)d->packed.data, (HPDF_UINT)d->packed.len) == HPDF_OK) {
+			hpdf.HPDF_Stream_Free(contents->stream);
 			contents->stream = attr->stream = packed;
 			contents->filter = HPDF_STREAM_FILTER_NONE;
 			contents->write_fn = write_flate_filter;
 		} else {
-			HPDF_Stream_Free(packed);
+			hpdf.HPDF_Stream_Free(packed);
 		}
 	}
 	/* Contents becomes [this page's stream, the shared footer]. Not
 	 * HPDF_Page_Insert_Shared_Content_Stream: it opens a third, empty
 	 * stream, which costs every page another dictionary and stream. */
 	{
-		HPDF_Array both = HPDF_Array_New(d->page->mmgr);
-		if (both && HPDF_Array_Add(both, contents) == HPDF_OK &&
-		    HPDF_Array_Add(both, d->shared_footer) == HPDF_OK)
-			HPDF_Dict_Add(d->page, "Contents", both);
+		HPDF_Array both = hpdf.HPDF_Array_New(d->page->mmgr);
+		if (both && hpdf.HPDF_Array_Add(both, contents) == HPDF_OK &&
+		    hpdf.HPDF_Array_Add(both, d->shared_footer) == HPDF_OK)
+			hpdf.HPDF_Dict_Add(d->page, "Contents", both);
 	}
 }
 
@@ -999,7 +1030,7 @@ static void write_shared_footer(struct pdf_doc *d)
 		free(c);
 	}
 	buf_puts(&b, "Q\n");
-	HPDF_Stream_Write(d->shared_footer->stream, (const HPDF_BYTE *)b.data, (HPDF_UINT)b.len);
+	hpdf.HPDF_Stream_Write(d->shared_footer->stream, (const HPDF_BYTE *)b.data, (HPDF_UINT)b.len);
 	buf_free(&b);
 }
 
@@ -1012,12 +1043,12 @@ int pdf_doc_save(struct pdf_doc *d, const char *path, FILE *out, char *err, size
 	snprintf(d->doing, sizeof(d->doing), "writing %s", path ? path : "the PDF report");
 	if (ok(d)) {
 		if (path) {
-			HPDF_SaveToFile(d->pdf, path);
-		} else if (HPDF_SaveToStream(d->pdf) == HPDF_OK) {
+			hpdf.HPDF_SaveToFile(d->pdf, path);
+		} else if (hpdf.HPDF_SaveToStream(d->pdf) == HPDF_OK) {
 			HPDF_BYTE chunk[65536];
 			for (;;) {
 				HPDF_UINT32 n = sizeof(chunk);
-				HPDF_STATUS st = HPDF_ReadFromStream(d->pdf, chunk, &n);
+				HPDF_STATUS st = hpdf.HPDF_ReadFromStream(d->pdf, chunk, &n);
 				if (n > 0 && fwrite(chunk, 1, n, out) != n) {
 					snprintf(err, errlen, "cannot write the PDF report: %s", strerror(errno));
 					return -EIO;
@@ -1046,14 +1077,14 @@ void pdf_new_page(struct pdf_doc *d)
 	if (!ok(d))
 		return;
 	seal_page(d);
-	d->page = HPDF_AddPage(d->pdf);
+	d->page = hpdf.HPDF_AddPage(d->pdf);
 	if (!ok(d) || !d->page)
 		return;
-	HPDF_Page_SetSize(d->page, HPDF_PAGE_SIZE_A4, HPDF_PAGE_PORTRAIT);
+	hpdf.HPDF_Page_SetSize(d->page, HPDF_PAGE_SIZE_A4, HPDF_PAGE_PORTRAIT);
 	forget_state(d);
 	/* The regular font first, so that it has the same resource name on
 	 * every page: the shared footer stream names it. */
-	name = HPDF_Page_GetLocalFontName(d->page, d->fonts[PDF_REGULAR]);
+	name = hpdf.HPDF_Page_GetLocalFontName(d->page, d->fonts[PDF_REGULAR]);
 	if (!name || (d->regular_name && strcmp(name, d->regular_name) != 0)) {
 		if (!d->error)
 			d->error = HPDF_INVALID_FONT_NAME;
@@ -1120,15 +1151,15 @@ void pdf_bookmark(struct pdf_doc *d, int level, const char *title)
 	for (int l = level - 2; l >= 0 && !parent; l--)
 		parent = d->outline[l];
 	to_pdfdoc(title, buf, sizeof(buf));
-	o = HPDF_CreateOutline(d->pdf, parent, buf, NULL);
+	o = hpdf.HPDF_CreateOutline(d->pdf, parent, buf, NULL);
 	if (!ok(d) || !o)
 		return;
-	dst = HPDF_Page_CreateDestination(d->page);
+	dst = hpdf.HPDF_Page_CreateDestination(d->page);
 	if (!dst)
 		return;
-	HPDF_Destination_SetFitH(dst, fminf(d->y + 20, PDF_PAGE_HEIGHT));
-	HPDF_Outline_SetDestination(o, dst);
-	HPDF_Outline_SetOpened(o, level == 1 ? HPDF_TRUE : HPDF_FALSE);
+	hpdf.HPDF_Destination_SetFitH(dst, fminf(d->y + 20, PDF_PAGE_HEIGHT));
+	hpdf.HPDF_Outline_SetDestination(o, dst);
+	hpdf.HPDF_Outline_SetOpened(o, level == 1 ? HPDF_TRUE : HPDF_FALSE);
 	d->outline[level - 1] = o;
 	for (int l = level; l < 3; l++)
 		d->outline[l] = NULL;

@@ -38,6 +38,9 @@ struct pdf_rgb {
 /* Finds the three DejaVu fonts: in $ASSAY_FONT_DIR when it is set, else in
  * the usual directories. On failure, err names the missing file. */
 int pdf_fonts_find(char *err, size_t errlen);
+/* Loads libharu (dynlib.h); pdf_doc_new does it too. 0 or -ELIBACC, with
+ * err naming the library. */
+int pdf_library_load(char *err, size_t errlen);
 
 /* A new document with its fonts loaded (embedded, UTF-8). header is the
  * running header's text, drawn on every page but the first. */

@@ -56,6 +56,18 @@ const char *report_format_name(enum report_format f)
 	return "text";
 }
 
+int report_format_check(enum report_format format, char *err, size_t errlen)
+{
+	switch (format) {
+	case REPORT_PDF:
+		return report_pdf_check(err, errlen);
+	case REPORT_JUNIT:
+		return report_junit_check(err, errlen);
+	default:
+		return 0;
+	}
+}
+
 int report_render(struct store *st, int64_t run, enum report_format format, FILE *out,
 		  const struct report_opts *opts)
 {

@@ -27,7 +27,24 @@
 #include <unistd.h>
 
 #include "hash.h"
+#include "dynlib.h"
 #include "util.h"
+
+/* libarchive is loaded when an image tarball is first read (dynlib.h). */
+#define ARCHIVE_FUNCTIONS(X) \
+	X(archive_entry_filetype) X(archive_entry_gid) X(archive_entry_hardlink) X(archive_entry_pathname) \
+	X(archive_entry_perm) X(archive_entry_size) X(archive_entry_symlink) X(archive_entry_uid) \
+	X(archive_error_string) X(archive_read_data) X(archive_read_data_block) X(archive_read_free) \
+	X(archive_read_new) X(archive_read_next_header) X(archive_read_open) X(archive_read_open_fd) \
+	X(archive_read_open_memory) X(archive_read_support_filter_bzip2) \
+	X(archive_read_support_filter_gzip) X(archive_read_support_filter_xz) \
+	X(archive_read_support_filter_zstd) X(archive_read_support_format_tar) X(archive_set_error)
+
+static struct {
+	ARCHIVE_FUNCTIONS(DYNLIB_POINTER)
+} la;
+static const char *const la_names[] = {ARCHIVE_FUNCTIONS(DYNLIB_NAME)};
+static struct dynlib la_lib = DYNLIB_INIT(ASSAY_LIBARCHIVE_SONAME, "image tarballs", la_names, la);
 
 #define IMAGE_PROBE_MAX_ENTRIES 5000
 #define IMAGE_MAX_PATH 4096
@@ -183,15 +200,15 @@ static char *digest_of_blob_path(const char *path)
 
 static struct archive *archive_new_reader(void)
 {
-	struct archive *a = archive_read_new();
+	struct archive *a = la.archive_read_new();
 
-	archive_read_support_format_tar(a);
+	la.archive_read_support_format_tar(a);
 	/* Built-in decompressors only (libarchive is linked against zlib, libzstd,
 	 * libbz2 and liblzma here): no external program ever runs. */
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_zstd(a);
-	archive_read_support_filter_bzip2(a);
-	archive_read_support_filter_xz(a);
+	la.archive_read_support_filter_gzip(a);
+	la.archive_read_support_filter_zstd(a);
+	la.archive_read_support_filter_bzip2(a);
+	la.archive_read_support_filter_xz(a);
 	return a;
 }
 
@@ -202,15 +219,15 @@ static int outer_open(struct image_reader *r, struct archive **out)
 
 	if (r->kind == SRC_TAR_FILE) {
 		if (lseek(r->fd, 0, SEEK_SET) < 0) {
-			archive_read_free(a);
+			la.archive_read_free(a);
 			return -errno;
 		}
-		rc = archive_read_open_fd(a, r->fd, BLOCK);
+		rc = la.archive_read_open_fd(a, r->fd, BLOCK);
 	} else {
-		rc = archive_read_open_memory(a, r->mem, r->mem_len);
+		rc = la.archive_read_open_memory(a, r->mem, r->mem_len);
 	}
 	if (rc != ARCHIVE_OK) {
-		archive_read_free(a);
+		la.archive_read_free(a);
 		return -EINVAL;
 	}
 	*out = a;
@@ -219,9 +236,9 @@ static int outer_open(struct image_reader *r, struct archive **out)
 
 static char listed_type(struct archive_entry *ae)
 {
-	if (archive_entry_hardlink(ae))
+	if (la.archive_entry_hardlink(ae))
 		return 'h';
-	switch (archive_entry_filetype(ae)) {
+	switch (la.archive_entry_filetype(ae)) {
 	case AE_IFREG: return 'f';
 	case AE_IFLNK: return 'l';
 	case AE_IFDIR: return 'd';
@@ -244,7 +261,7 @@ static int read_entry_capped(struct archive *a, size_t cap, char **data, size_t 
 
 	buf_init(&b);
 	buf_puts(&b, "");
-	while ((n = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
+	while ((n = la.archive_read_data(a, chunk, sizeof(chunk))) > 0) {
 		if (b.len + (size_t)n > cap) {
 			buf_free(&b);
 			return -EFBIG;
@@ -312,8 +329,8 @@ static int list_archive(struct image_reader *r, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot read the archive: %s", strerror(-rc));
 		return rc;
 	}
-	while ((step = archive_read_next_header(a, &ae)) == ARCHIVE_OK || step == ARCHIVE_WARN) {
-		const char *raw = archive_entry_pathname(ae);
+	while ((step = la.archive_read_next_header(a, &ae)) == ARCHIVE_OK || step == ARCHIVE_WARN) {
+		const char *raw = la.archive_entry_pathname(ae);
 		char type = listed_type(ae);
 		if (r->n_listing >= IMAGE_MAX_ENTRIES) {
 			problem(r, "", "more than %d entries in the archive; the rest were not listed", IMAGE_MAX_ENTRIES);
@@ -324,12 +341,12 @@ static int list_archive(struct image_reader *r, char *err, size_t errlen)
 			continue;
 		}
 		add_listed(r, name, type,
-			   type == 'l' ? archive_entry_symlink(ae) : type == 'h' ? archive_entry_hardlink(ae) : NULL);
+			   type == 'l' ? la.archive_entry_symlink(ae) : type == 'h' ? la.archive_entry_hardlink(ae) : NULL);
 		if (type == 'f')
-			keep_if_json(r, a, name, archive_entry_size(ae));
+			keep_if_json(r, a, name, la.archive_entry_size(ae));
 	}
 	if (step != ARCHIVE_EOF && step != ARCHIVE_OK && step != ARCHIVE_WARN) {
-		const char *why = archive_error_string(a);
+		const char *why = la.archive_error_string(a);
 		if (r->n_listing == 0) {
 			snprintf(err, errlen, "not a readable tar archive: %s", why ? why : "unknown error");
 			rc = -EINVAL;
@@ -337,7 +354,7 @@ static int list_archive(struct image_reader *r, char *err, size_t errlen)
 			problem(r, "", "the archive is truncated or corrupt: %s", why ? why : "unknown error");
 		}
 	}
-	archive_read_free(a);
+	la.archive_read_free(a);
 	return rc;
 }
 
@@ -863,9 +880,9 @@ static int read_images(struct image_reader *r, char *err, size_t errlen)
 
 static int finish_open(struct image_reader *r, struct image_reader **out, char *err, size_t errlen)
 {
-	int rc = 0;
+	int rc = dynlib_load(&la_lib, err, errlen) ? 0 : -ELIBACC;
 
-	if (r->kind != SRC_DIR)
+	if (rc == 0 && r->kind != SRC_DIR)
 		rc = list_archive(r, err, errlen);
 	if (rc == 0)
 		rc = read_images(r, err, errlen);
@@ -1016,6 +1033,10 @@ bool image_probe(const char *path)
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size < 512)
 		return false;
+	/* Without libarchive a tarball cannot be told from an image: it is
+	 * claimed, and reading it then says why it cannot be read. */
+	if (!dynlib_load(&la_lib, NULL, 0))
+		return true;
 	r = reader_new(NULL);
 	r->kind = SRC_TAR_FILE;
 	r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
@@ -1024,17 +1045,17 @@ bool image_probe(const char *path)
 		return false;
 	}
 	for (int n = 0; n < IMAGE_PROBE_MAX_ENTRIES && !(manifest || (layout && index)); n++) {
-		int step = archive_read_next_header(a, &ae);
+		int step = la.archive_read_next_header(a, &ae);
 		if (step != ARCHIVE_OK && step != ARCHIVE_WARN)
 			break;
-		const char *raw = archive_entry_pathname(ae);
+		const char *raw = la.archive_entry_pathname(ae);
 		if (!raw || !image_path_normalise(raw, name, sizeof(name), &abs))
 			continue;
 		manifest |= strcmp(name, "manifest.json") == 0;
 		layout |= strcmp(name, "oci-layout") == 0;
 		index |= strcmp(name, "index.json") == 0;
 	}
-	archive_read_free(a);
+	la.archive_read_free(a);
 	image_close(r);
 	return manifest || (layout && index);
 }
@@ -1174,9 +1195,9 @@ static la_ssize_t blob_pull(struct blob_stream *bs, const void **out)
 
 	*out = buf;
 	if (bs->outer) {
-		n = archive_read_data(bs->outer, buf, HASH_BLOCK);
+		n = la.archive_read_data(bs->outer, buf, HASH_BLOCK);
 		if (n < 0) {
-			const char *why = archive_error_string(bs->outer);
+			const char *why = la.archive_error_string(bs->outer);
 			snprintf(bs->why, sizeof(bs->why), "%s", why ? why : "read error");
 			bs->failed = true;
 			return -1;
@@ -1203,7 +1224,7 @@ static la_ssize_t blob_read(struct archive *a, void *ctx, const void **out)
 	la_ssize_t n = blob_pull(bs, out);
 
 	if (n < 0) {
-		archive_set_error(a, EIO, "%s", bs->why);
+		la.archive_set_error(a, EIO, "%s", bs->why);
 		return ARCHIVE_FATAL;
 	}
 	return n;
@@ -1241,8 +1262,8 @@ static int blob_open(struct image_reader *r, const char *blob, struct blob_strea
 		snprintf(err, errlen, "cannot reopen the archive: %s", strerror(-rc));
 		return rc;
 	}
-	while ((step = archive_read_next_header(bs->outer, &ae)) == ARCHIVE_OK || step == ARCHIVE_WARN) {
-		const char *raw = archive_entry_pathname(ae);
+	while ((step = la.archive_read_next_header(bs->outer, &ae)) == ARCHIVE_OK || step == ARCHIVE_WARN) {
+		const char *raw = la.archive_entry_pathname(ae);
 		if (raw && image_path_normalise(raw, name, sizeof(name), &abs) &&
 		    strcmp(name, r->listing[idx].name) == 0 && listed_type(ae) == 'f') {
 			hasher_start(&bs->h, &bs->hash);
@@ -1250,8 +1271,8 @@ static int blob_open(struct image_reader *r, const char *blob, struct blob_strea
 		}
 	}
 	snprintf(err, errlen, "layer %s could not be found again in the archive: %s", blob,
-		 archive_error_string(bs->outer) ? archive_error_string(bs->outer) : "truncated");
-	archive_read_free(bs->outer);
+		 la.archive_error_string(bs->outer) ? la.archive_error_string(bs->outer) : "truncated");
+	la.archive_read_free(bs->outer);
 	bs->outer = NULL;
 	return -EIO;
 }
@@ -1260,7 +1281,7 @@ static void blob_close(struct blob_stream *bs)
 {
 	hasher_stop(&bs->h);
 	if (bs->outer)
-		archive_read_free(bs->outer);
+		la.archive_read_free(bs->outer);
 	if (bs->fd >= 0)
 		close(bs->fd);
 }
@@ -1304,14 +1325,14 @@ int image_entry_read(struct image_layer_stream *ls, size_t cap, char **data, siz
 		char chunk[BLOCK];
 		size_t want = cap - b.len < sizeof(chunk) ? cap - b.len : sizeof(chunk);
 		if (want == 0) {
-			n = archive_read_data(ls->inner, &one, 1);
+			n = la.archive_read_data(ls->inner, &one, 1);
 			if (n > 0) {
 				*truncated = true;
 				rc = count_bytes(ls, (size_t)n);
 			}
 			break;
 		}
-		n = archive_read_data(ls->inner, chunk, want);
+		n = la.archive_read_data(ls->inner, chunk, want);
 		if (n <= 0)
 			break;
 		rc = count_bytes(ls, (size_t)n);
@@ -1320,7 +1341,7 @@ int image_entry_read(struct image_layer_stream *ls, size_t cap, char **data, siz
 		buf_append(&b, chunk, (size_t)n);
 	}
 	if (n < 0 && rc == 0) {
-		const char *why = archive_error_string(ls->inner);
+		const char *why = la.archive_error_string(ls->inner);
 		snprintf(ls->why, sizeof(ls->why), "%s", why ? why : "read error");
 		rc = -EIO;
 	}
@@ -1337,13 +1358,13 @@ static int drain_entry(struct image_layer_stream *ls)
 	la_int64_t off;
 	int step;
 
-	while ((step = archive_read_data_block(ls->inner, &p, &size, &off)) == ARCHIVE_OK) {
+	while ((step = la.archive_read_data_block(ls->inner, &p, &size, &off)) == ARCHIVE_OK) {
 		int rc = count_bytes(ls, size);
 		if (rc < 0)
 			return rc;
 	}
 	if (step != ARCHIVE_EOF) {
-		const char *why = archive_error_string(ls->inner);
+		const char *why = la.archive_error_string(ls->inner);
 		snprintf(ls->why, sizeof(ls->why), "%s", why ? why : "read error");
 		return -EIO;
 	}
@@ -1352,9 +1373,9 @@ static int drain_entry(struct image_layer_stream *ls)
 
 static enum image_entry_type entry_type(struct archive_entry *ae)
 {
-	if (archive_entry_hardlink(ae))
+	if (la.archive_entry_hardlink(ae))
 		return IMAGE_HARDLINK;
-	switch (archive_entry_filetype(ae)) {
+	switch (la.archive_entry_filetype(ae)) {
 	case AE_IFREG: return IMAGE_FILE;
 	case AE_IFDIR: return IMAGE_DIR;
 	case AE_IFLNK: return IMAGE_SYMLINK;
@@ -1365,17 +1386,17 @@ static enum image_entry_type entry_type(struct archive_entry *ae)
 /* Fills e from a layer's tar header; names go into the two buffers. */
 static void describe_entry(struct archive_entry *ae, struct image_entry *e, char *path, char *link_buf)
 {
-	const char *raw = archive_entry_pathname(ae);
+	const char *raw = la.archive_entry_pathname(ae);
 	const char *base;
 
 	memset(e, 0, sizeof(*e));
 	e->raw_path = raw ? raw : "";
 	e->type = entry_type(ae);
-	e->mode = (unsigned)archive_entry_perm(ae) & 07777;
-	e->uid = archive_entry_uid(ae);
-	e->gid = archive_entry_gid(ae);
-	e->size = archive_entry_size(ae);
-	e->link = e->type == IMAGE_SYMLINK ? archive_entry_symlink(ae) : e->type == IMAGE_HARDLINK ? archive_entry_hardlink(ae) : NULL;
+	e->mode = (unsigned)la.archive_entry_perm(ae) & 07777;
+	e->uid = la.archive_entry_uid(ae);
+	e->gid = la.archive_entry_gid(ae);
+	e->size = la.archive_entry_size(ae);
+	e->link = e->type == IMAGE_SYMLINK ? la.archive_entry_symlink(ae) : e->type == IMAGE_HARDLINK ? la.archive_entry_hardlink(ae) : NULL;
 	if (!raw || !image_path_normalise(raw, path, IMAGE_MAX_PATH, &e->absolute)) {
 		e->escapes = true;
 		snprintf(path, IMAGE_MAX_PATH, "%s", raw ? raw : "");
@@ -1408,7 +1429,7 @@ static int walk_entries(struct image_layer_stream *ls, image_entry_cb cb, void *
 	size_t count = 0;
 	int step, rc = 0;
 
-	while ((step = archive_read_next_header(ls->inner, &ae)) == ARCHIVE_OK || step == ARCHIVE_WARN) {
+	while ((step = la.archive_read_next_header(ls->inner, &ae)) == ARCHIVE_OK || step == ARCHIVE_WARN) {
 		struct image_entry e;
 		if (++count > IMAGE_MAX_ENTRIES) {
 			snprintf(err, errlen, "more than %d entries in the layer; the rest were not read", IMAGE_MAX_ENTRIES);
@@ -1431,7 +1452,7 @@ static int walk_entries(struct image_layer_stream *ls, image_entry_cb cb, void *
 		}
 	}
 	if (step != ARCHIVE_EOF) {
-		const char *why = archive_error_string(ls->inner);
+		const char *why = la.archive_error_string(ls->inner);
 		snprintf(err, errlen, "not a readable tar layer, or truncated: %s", why ? why : "unknown error");
 		rc = -EIO;
 	}
@@ -1476,8 +1497,8 @@ int image_layer_walk(struct image_reader *r, const struct image_ref *img, size_t
 	if (rc < 0)
 		goto out_free;
 	ls.inner = archive_new_reader();
-	if (archive_read_open(ls.inner, bs, NULL, blob_read, NULL) != ARCHIVE_OK) {
-		const char *why = archive_error_string(ls.inner);
+	if (la.archive_read_open(ls.inner, bs, NULL, blob_read, NULL) != ARCHIVE_OK) {
+		const char *why = la.archive_error_string(ls.inner);
 		snprintf(err, errlen, "layer %s is not a readable tar (gzip, zstd or uncompressed): %s", l->blob,
 			 why ? why : "unknown format");
 		rc = -EINVAL;
@@ -1494,7 +1515,7 @@ int image_layer_walk(struct image_reader *r, const struct image_ref *img, size_t
 	if (rc == 0)
 		rc = finish_blob(bs, l, err, errlen);
 out:
-	archive_read_free(ls.inner);
+	la.archive_read_free(ls.inner);
 	blob_close(bs);
 out_free:
 	free(bs);

@@ -135,10 +135,11 @@ int cli_resolve_outputs(const char *cmd, const struct cli_outputs *o, const char
 					       o->paths[i]);
 		formats[i] = given;
 	}
-	/* A PDF needs its fonts: say so before a long scan, not after it. */
+	/* A PDF needs its fonts and libharu, JUnit libxml2: say so before a
+	 * long scan, not after it. */
 	for (size_t i = 0; i <= o->n; i++) {
 		char err[1024];
-		if ((i < o->n ? formats[i] : *stdout_format) != REPORT_PDF || report_pdf_check(err, sizeof(err)) == 0)
+		if (report_format_check(i < o->n ? formats[i] : *stdout_format, err, sizeof(err)) == 0)
 			continue;
 		fprintf(stderr, "assay %s: %s\n", cmd, err);
 		return EXIT_RUNTIME;

@@ -79,3 +79,22 @@ expect_eq "a report to /dev/full fails with exit 3 and leaves the device a devic
 	"$RC $([ -c /dev/full ] && echo yes)"
 run_assay report --db "$tmp/flag.db" --format json -o /dev/stdout
 expect_eq "a report to /dev/stdout is written there, the link left alone" "assay yes" "$(jq -r .tool.name <<<"$OUT") $([ -L /dev/stdout ] && echo yes)"
+
+# libxml2, libarchive and libharu are loaded on first use (src/dynlib.h):
+# a scan of manifests with text, JSON and SARIF output maps none of them
+# (the dynamic loader's own trace says what it loaded), a JUnit report
+# loads libxml2 alone. Not under valgrind, whose loader traces differently.
+if [ "${VALGRIND:-0}" != 1 ]; then
+	mkdir -p "$tmp/lazy"
+	printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: nginx\n' \
+		>"$tmp/lazy/pod.yaml"
+	loaded() { # loaded ARGS...: the lazy libraries the run loaded, sorted
+		LD_DEBUG=files LD_DEBUG_OUTPUT="$tmp/ld" "$ASSAY" "$@" >/dev/null 2>&1
+		cat "$tmp"/ld.* | grep -oE 'file=(libxml2|libarchive|libhpdf)' | sort -u | tr '\n' ' '
+		rm -f "$tmp"/ld.*
+	}
+	expect_eq "a manifest scan loads no lazy library" "" \
+		"$(loaded scan -q --fail-on none --db "$tmp/lazy.db" -o "$tmp/l.json" -o "$tmp/l.sarif" "$tmp/lazy")"
+	expect_eq "a JUnit report loads libxml2 alone" "file=libxml2 " \
+		"$(loaded scan -q --fail-on none --db "$tmp/lazy.db" -o "$tmp/l.xml" "$tmp/lazy")"
+fi

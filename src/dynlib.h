@@ -1,0 +1,53 @@
+/*
+ * Libraries loaded on first use. libxml2 (JUnit reports), libarchive
+ * (image tarballs) and libharu (PDF reports) are not linked into assay:
+ * with what they pull in (ICU and libstdc++, the compression libraries,
+ * libpng) they were about 40% of the dynamic loader's work at every start,
+ * about 8 ms, for runs that mostly use none of them. Each library's home
+ * loads it with dynlib_load before its first call and calls it through a
+ * table of typed pointers:
+ *
+ *   #define XML_FUNCTIONS(X) X(xmlNewTextWriter) X(xmlFreeTextWriter)
+ *   static struct { XML_FUNCTIONS(DYNLIB_POINTER) } xml;
+ *   static const char *const xml_names[] = {XML_FUNCTIONS(DYNLIB_NAME)};
+ *   static struct dynlib xml_lib = DYNLIB_INIT(ASSAY_LIBXML2_SONAME, "JUnit reports", xml_names, xml);
+ *   ...
+ *   if (!dynlib_load(&xml_lib, err, errlen)) return -ELIBACC;
+ *   w = xml.xmlNewTextWriter(buf);
+ *
+ * The library is found by the SONAME of the one assay was built against
+ * (the Makefile reads it), so its ABI is the one the headers describe.
+ */
+#ifndef ASSAY_DYNLIB_H
+#define ASSAY_DYNLIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A table member with the function's own type, from its header. */
+#define DYNLIB_POINTER(f) __typeof__(f) *f;
+#define DYNLIB_NAME(f) #f,
+
+struct dynlib {
+	const char *soname;         /* as the dynamic loader finds it */
+	const char *needed_for;     /* for the error: "JUnit reports" */
+	const char *const *names;   /* the symbols, in the table's order */
+	size_t n_names;
+	void *table;                /* a struct of n_names function pointers */
+	size_t table_size;
+	int state;                  /* 0 not tried, 1 loaded, -1 failed */
+	char error[256];
+};
+
+#define DYNLIB_INIT(soname, needed_for, names, table) \
+	{(soname), (needed_for), (names), sizeof(names) / sizeof((names)[0]), &(table), sizeof(table), 0, ""}
+
+/* Loads the library and fills its table, once (thread-safe). False when the
+ * library or a symbol is missing, with err saying which and what needs it;
+ * every later call fails the same way. err may be NULL. */
+bool dynlib_load(struct dynlib *lib, char *err, size_t errlen);
+
+/* True when a library with this SONAME is mapped into the process (tests). */
+bool dynlib_is_mapped(const char *soname);
+
+#endif
