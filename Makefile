@@ -5,10 +5,10 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
-PKGS     = libgit2 yaml-0.1 libpcre2-8 sqlite3 jansson zlib
+PKGS     = yaml-0.1 libpcre2-8 sqlite3 jansson zlib
 # Loaded on first use, not linked (src/dynlib.h): compiled against their
 # headers, found at run time by the SONAME of the library built against.
-LAZY_PKGS = libxml-2.0 libarchive
+LAZY_PKGS = libgit2 libxml-2.0 libarchive
 VERSION := $(shell cat VERSION)
 
 ifeq ($(SAN),1)
@@ -29,10 +29,11 @@ CPPFLAGS += -D_GNU_SOURCE -DASSAY_VERSION='"$(VERSION)"' -DASSAY_DOCS_URI='"$(AS
 # src/yaml.c, its one includer, takes it by full path.
 CPPFLAGS += -DASSAY_LIBYAML_HEADER='"$(shell pkg-config --variable=includedir yaml-0.1)/yaml.h"'
 soname = $(shell objdump -p "$$($(CC) -print-file-name=$(1))" 2>/dev/null | awk '$$1 == "SONAME" { print $$2 }')
+LIBGIT2_SONAME := $(call soname,libgit2.so)
 LIBXML2_SONAME := $(call soname,libxml2.so)
 LIBARCHIVE_SONAME := $(call soname,libarchive.so)
 LIBHPDF_SONAME := $(call soname,libhpdf.so)
-CPPFLAGS += -DASSAY_LIBXML2_SONAME='"$(LIBXML2_SONAME)"' -DASSAY_LIBARCHIVE_SONAME='"$(LIBARCHIVE_SONAME)"' \
+CPPFLAGS += -DASSAY_LIBGIT2_SONAME='"$(LIBGIT2_SONAME)"' -DASSAY_LIBXML2_SONAME='"$(LIBXML2_SONAME)"' -DASSAY_LIBARCHIVE_SONAME='"$(LIBARCHIVE_SONAME)"' \
 	    -DASSAY_LIBHPDF_SONAME='"$(LIBHPDF_SONAME)"'
 CFLAGS   ?=
 ALL_CFLAGS = -std=c11 $(OPT) $(WARN) $(shell pkg-config --cflags $(PKGS) $(LAZY_PKGS)) $(CFLAGS)

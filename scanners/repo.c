@@ -15,7 +15,35 @@
 #include <string.h>
 
 #include "hashmap.h"
+#include "dynlib.h"
 #include "util.h"
+
+/* libgit2 is loaded when a repository is first opened (dynlib.h): the
+ * first open runs on its own thread (repo_open_ahead), so loading it and
+ * what it pulls in (OpenSSL, Kerberos, mbed TLS, libssh2) overlaps the
+ * rest of a scan's start. */
+#define GIT_FUNCTIONS(X) \
+	X(git_blob_free) X(git_blob_lookup) X(git_blob_rawcontent) X(git_blob_rawsize) \
+	X(git_commit_author) X(git_commit_free) X(git_commit_id) X(git_commit_lookup) X(git_commit_parent) \
+	X(git_commit_parentcount) X(git_commit_tree) X(git_diff_foreach) X(git_diff_free) \
+	X(git_diff_options_init) X(git_diff_tree_to_tree) X(git_error_last) X(git_ignore_path_is_ignored) \
+	X(git_index_free) X(git_index_get_bypath) X(git_libgit2_init) X(git_libgit2_opts) \
+	X(git_libgit2_shutdown) X(git_object_free) X(git_object_id) X(git_oid_cpy) X(git_oid_equal) \
+	X(git_oid_fromstr) X(git_oid_tostr) X(git_reference_free) X(git_reference_target) \
+	X(git_repository_free) X(git_repository_head) X(git_repository_index) X(git_repository_is_bare) \
+	X(git_repository_is_shallow) X(git_repository_open_ext) X(git_repository_path) \
+	X(git_repository_workdir) X(git_revparse_single) X(git_revwalk_free) X(git_revwalk_hide) \
+	X(git_revwalk_new) X(git_revwalk_next) X(git_revwalk_push) X(git_revwalk_push_glob) \
+	X(git_revwalk_push_head) X(git_revwalk_sorting) X(git_tree_entry_byindex) X(git_tree_entry_bypath) \
+	X(git_tree_entry_cmp) X(git_tree_entry_filemode) X(git_tree_entry_free) X(git_tree_entry_id) \
+	X(git_tree_entry_name) X(git_tree_entry_type) X(git_tree_entrycount) X(git_tree_free) \
+	X(git_tree_lookup) X(git_tree_walk)
+
+static struct {
+	GIT_FUNCTIONS(DYNLIB_POINTER)
+} lg2;
+static const char *const lg2_names[] = {GIT_FUNCTIONS(DYNLIB_NAME)};
+static struct dynlib lg2_lib = DYNLIB_INIT(ASSAY_LIBGIT2_SONAME, "git repositories", lg2_names, lg2);
 
 struct repo {
 	git_repository *git;
@@ -33,7 +61,7 @@ struct repo {
 
 static void set_git_error(char *err, size_t errlen, const char *what)
 {
-	const git_error *e = git_error_last();
+	const git_error *e = lg2.git_error_last();
 	snprintf(err, errlen, "%s: %s", what, e && e->message ? e->message : "unknown libgit2 error");
 }
 
@@ -43,17 +71,17 @@ static void load_head(struct repo *r)
 	git_commit *commit = NULL;
 	const git_oid *oid;
 
-	if (git_repository_head(&head, r->git) < 0)
+	if (lg2.git_repository_head(&head, r->git) < 0)
 		goto out; /* unborn branch: nothing committed yet */
-	oid = git_reference_target(head);
-	if (!oid || git_commit_lookup(&commit, r->git, oid) < 0)
+	oid = lg2.git_reference_target(head);
+	if (!oid || lg2.git_commit_lookup(&commit, r->git, oid) < 0)
 		goto out;
-	git_oid_cpy(&r->head, oid);
-	git_oid_tostr(r->head_hex, sizeof(r->head_hex), oid);
+	lg2.git_oid_cpy(&r->head, oid);
+	lg2.git_oid_tostr(r->head_hex, sizeof(r->head_hex), oid);
 	r->has_head = true;
 out:
-	git_commit_free(commit);
-	git_reference_free(head);
+	lg2.git_commit_free(commit);
+	lg2.git_reference_free(head);
 }
 
 static git_tree *head_tree(struct repo *r)
@@ -61,9 +89,9 @@ static git_tree *head_tree(struct repo *r)
 	git_commit *commit = NULL;
 
 	if (!r->head_tree_read && r->has_head) {
-		if (git_commit_lookup(&commit, r->git, &r->head) == 0)
-			git_commit_tree(&r->head_tree, commit);
-		git_commit_free(commit);
+		if (lg2.git_commit_lookup(&commit, r->git, &r->head) == 0)
+			lg2.git_commit_tree(&r->head_tree, commit);
+		lg2.git_commit_free(commit);
 	}
 	r->head_tree_read = true;
 	return r->head_tree;
@@ -86,13 +114,13 @@ void repo_close(struct repo *r)
 {
 	if (!r)
 		return;
-	git_tree_free(r->head_tree);
-	git_index_free(r->index);
-	git_repository_free(r->git);
+	lg2.git_tree_free(r->head_tree);
+	lg2.git_index_free(r->index);
+	lg2.git_repository_free(r->git);
 	free(r->workdir);
 	free(r->gitdir);
 	free(r);
-	git_libgit2_shutdown();
+	lg2.git_libgit2_shutdown();
 }
 
 const char *repo_workdir(const struct repo *r)
@@ -107,7 +135,7 @@ const char *repo_head_commit(const struct repo *r)
 
 bool repo_in_index(struct repo *r, const char *path)
 {
-	return git_index_get_bypath(r->index, path, 0) != NULL;
+	return lg2.git_index_get_bypath(r->index, path, 0) != NULL;
 }
 
 bool repo_in_head(struct repo *r, const char *path)
@@ -115,9 +143,9 @@ bool repo_in_head(struct repo *r, const char *path)
 	git_tree *tree = head_tree(r);
 	git_tree_entry *te = NULL;
 
-	if (!tree || git_tree_entry_bypath(&te, tree, path) != 0)
+	if (!tree || lg2.git_tree_entry_bypath(&te, tree, path) != 0)
 		return false;
-	git_tree_entry_free(te);
+	lg2.git_tree_entry_free(te);
 	return true;
 }
 
@@ -131,7 +159,7 @@ bool repo_ignores(struct repo *r, const char *path)
 {
 	int ignored = 0;
 
-	if (git_ignore_path_is_ignored(&ignored, r->git, path) < 0)
+	if (lg2.git_ignore_path_is_ignored(&ignored, r->git, path) < 0)
 		return false;
 	return ignored != 0;
 }
@@ -145,37 +173,40 @@ bool repo_ignores(struct repo *r, const char *path)
  * the largest single cost of a history walk. */
 static void limit_libgit2_memory(void)
 {
-	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
-	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_BLOB, (size_t)0);
-	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)(32 * 1024 * 1024));
-	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)(96 * 1024 * 1024));
-	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)(32 * 1024 * 1024));
+	lg2.git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	lg2.git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_BLOB, (size_t)0);
+	lg2.git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)(32 * 1024 * 1024));
+	lg2.git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)(96 * 1024 * 1024));
+	lg2.git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)(32 * 1024 * 1024));
 }
 
 int repo_open(const char *dir, struct repo **out, char *err, size_t errlen)
 {
-	struct repo *r = xcalloc(1, sizeof(*r));
+	struct repo *r;
 	int rc;
 
 	*out = NULL;
-	git_libgit2_init();
-	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
+	if (!dynlib_load(&lg2_lib, err, errlen))
+		return -ELIBACC;
+	r = xcalloc(1, sizeof(*r));
+	lg2.git_libgit2_init();
+	lg2.git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
 	limit_libgit2_memory();
-	rc = git_repository_open_ext(&r->git, dir, 0, NULL);
+	rc = lg2.git_repository_open_ext(&r->git, dir, 0, NULL);
 	if (rc < 0) {
 		set_git_error(err, errlen, "cannot open git repository");
 		rc = rc == GIT_ENOTFOUND ? -ENOENT : -EIO;
 		goto fail;
 	}
-	if (!git_repository_is_bare(r->git)) {
-		if (git_repository_index(&r->index, r->git) < 0) {
+	if (!lg2.git_repository_is_bare(r->git)) {
+		if (lg2.git_repository_index(&r->index, r->git) < 0) {
 			set_git_error(err, errlen, "cannot read git index");
 			rc = -EIO;
 			goto fail;
 		}
-		r->workdir = normalised_workdir(git_repository_workdir(r->git));
+		r->workdir = normalised_workdir(lg2.git_repository_workdir(r->git));
 	}
-	r->gitdir = normalised_workdir(git_repository_path(r->git));
+	r->gitdir = normalised_workdir(lg2.git_repository_path(r->git));
 	load_head(r);
 	*out = r;
 	return 0;
@@ -258,7 +289,7 @@ const char *repo_gitdir(const struct repo *r)
 
 bool repo_is_bare(const struct repo *r)
 {
-	return git_repository_is_bare(r->git) != 0;
+	return lg2.git_repository_is_bare(r->git) != 0;
 }
 
 /* Per-walk state shared by the three walks. */
@@ -285,9 +316,9 @@ struct walk {
 
 static void commit_identity(struct walk *w, git_commit *c)
 {
-	const git_signature *a = git_commit_author(c);
+	const git_signature *a = lg2.git_commit_author(c);
 
-	git_oid_tostr(w->commit_hex, sizeof(w->commit_hex), git_commit_id(c));
+	lg2.git_oid_tostr(w->commit_hex, sizeof(w->commit_hex), lg2.git_commit_id(c));
 	snprintf(w->author, sizeof(w->author), "%s <%s>", a && a->name ? a->name : "?", a && a->email ? a->email : "?");
 	format_iso8601(a ? (time_t)a->when.time : 0, w->date);
 }
@@ -298,8 +329,8 @@ static int collect_head_blob(const char *root, const git_tree_entry *e, void *pa
 	char hex[GIT_OID_HEXSZ + 1];
 
 	(void)root;
-	if (git_tree_entry_type(e) == GIT_OBJECT_BLOB) {
-		git_oid_tostr(hex, sizeof(hex), git_tree_entry_id(e));
+	if (lg2.git_tree_entry_type(e) == GIT_OBJECT_BLOB) {
+		lg2.git_oid_tostr(hex, sizeof(hex), lg2.git_tree_entry_id(e));
 		hashmap_put(&w->head_blobs, hex, w);
 	}
 	return 0;
@@ -314,12 +345,12 @@ static void walk_init(struct walk *w, struct repo *r, repo_progress_cb progress,
 	w->ctx = ctx;
 	w->stats = stats;
 	memset(stats, 0, sizeof(*stats));
-	stats->shallow = git_repository_is_shallow(r->git) == 1;
+	stats->shallow = lg2.git_repository_is_shallow(r->git) == 1;
 	hashmap_init(&w->seen);
 	hashmap_init(&w->head_blobs);
 	buf_init(&w->added);
 	if (head_tree(r))
-		git_tree_walk(r->head_tree, GIT_TREEWALK_PRE, collect_head_blob, w);
+		lg2.git_tree_walk(r->head_tree, GIT_TREEWALK_PRE, collect_head_blob, w);
 }
 
 static void walk_free(struct walk *w)
@@ -336,7 +367,7 @@ static void walk_free(struct walk *w)
 /* True the first time a blob id is met in this walk. */
 static bool first_sighting(struct walk *w, const git_oid *id, char hex[GIT_OID_HEXSZ + 1])
 {
-	git_oid_tostr(hex, GIT_OID_HEXSZ + 1, id);
+	lg2.git_oid_tostr(hex, GIT_OID_HEXSZ + 1, id);
 	if (hashmap_contains(&w->seen, hex))
 		return false;
 	hashmap_put(&w->seen, hex, w);
@@ -367,15 +398,15 @@ static int hand_over_blob(struct walk *w, const git_oid *id, const char *path)
 
 	if (!first_sighting(w, id, hex))
 		return 0;
-	if (git_blob_lookup(&blob, w->r->git, id) < 0)
+	if (lg2.git_blob_lookup(&blob, w->r->git, id) < 0)
 		return 0; /* missing object (a shallow or partial clone): nothing to read */
-	size = git_blob_rawsize(blob);
+	size = lg2.git_blob_rawsize(blob);
 	if (size > REPO_MAX_BLOB) {
 		w->stats->oversized++;
 		size = REPO_MAX_BLOB;
 	}
 	b.path = path;
-	b.data = git_blob_rawcontent(blob);
+	b.data = lg2.git_blob_rawcontent(blob);
 	b.len = (size_t)size;
 	b.commit = w->commit_hex;
 	b.author = w->author;
@@ -383,7 +414,7 @@ static int hand_over_blob(struct walk *w, const git_oid *id, const char *path)
 	b.at_head = hashmap_contains(&w->head_blobs, hex);
 	w->stats->blobs++;
 	w->rc = w->cb(&b, w->ctx);
-	git_blob_free(blob);
+	lg2.git_blob_free(blob);
 	return w->rc;
 }
 
@@ -395,11 +426,11 @@ static void tree_of_parent(git_commit *c, git_tree **out)
 	git_commit *parent = NULL;
 
 	*out = NULL;
-	if (git_commit_parentcount(c) == 0 || git_commit_parent(&parent, c, 0) < 0)
+	if (lg2.git_commit_parentcount(c) == 0 || lg2.git_commit_parent(&parent, c, 0) < 0)
 		return;
-	if (git_commit_tree(out, parent) < 0)
+	if (lg2.git_commit_tree(out, parent) < 0)
 		*out = NULL;
-	git_commit_free(parent);
+	lg2.git_commit_free(parent);
 }
 
 /* Hands over the blobs of `tree` that `parent` (NULL for none) does not
@@ -408,37 +439,37 @@ static void tree_of_parent(git_commit *c, git_tree **out)
  * without building a diff; it is most of the cost of a history walk. */
 static int hand_over_new_blobs(struct walk *w, git_tree *tree, git_tree *parent, const char *prefix)
 {
-	size_t n = git_tree_entrycount(tree), m = parent ? git_tree_entrycount(parent) : 0, j = 0;
+	size_t n = lg2.git_tree_entrycount(tree), m = parent ? lg2.git_tree_entrycount(parent) : 0, j = 0;
 
 	for (size_t i = 0; i < n && !w->rc; i++) {
-		const git_tree_entry *e = git_tree_entry_byindex(tree, i), *pe = NULL;
-		const char *name = git_tree_entry_name(e);
-		git_filemode_t mode = git_tree_entry_filemode(e);
+		const git_tree_entry *e = lg2.git_tree_entry_byindex(tree, i), *pe = NULL;
+		const char *name = lg2.git_tree_entry_name(e);
+		git_filemode_t mode = lg2.git_tree_entry_filemode(e);
 		char *path;
 
 		/* entries are sorted by git's order, the same in both trees */
-		while (j < m && git_tree_entry_cmp(git_tree_entry_byindex(parent, j), e) < 0)
+		while (j < m && lg2.git_tree_entry_cmp(lg2.git_tree_entry_byindex(parent, j), e) < 0)
 			j++;
-		if (j < m && strcmp(git_tree_entry_name(git_tree_entry_byindex(parent, j)), name) == 0)
-			pe = git_tree_entry_byindex(parent, j);
-		if (pe && git_oid_equal(git_tree_entry_id(pe), git_tree_entry_id(e)))
+		if (j < m && strcmp(lg2.git_tree_entry_name(lg2.git_tree_entry_byindex(parent, j)), name) == 0)
+			pe = lg2.git_tree_entry_byindex(parent, j);
+		if (pe && lg2.git_oid_equal(lg2.git_tree_entry_id(pe), lg2.git_tree_entry_id(e)))
 			continue;
 		if (mode == GIT_FILEMODE_COMMIT || mode == GIT_FILEMODE_LINK)
 			continue; /* submodules and links hold no content of ours */
 		path = xasprintf("%s%s", prefix, name);
 		if (mode == GIT_FILEMODE_TREE) {
 			git_tree *sub = NULL, *psub = NULL;
-			if (git_tree_lookup(&sub, w->r->git, git_tree_entry_id(e)) == 0) {
-				if (pe && git_tree_entry_filemode(pe) == GIT_FILEMODE_TREE)
-					git_tree_lookup(&psub, w->r->git, git_tree_entry_id(pe));
+			if (lg2.git_tree_lookup(&sub, w->r->git, lg2.git_tree_entry_id(e)) == 0) {
+				if (pe && lg2.git_tree_entry_filemode(pe) == GIT_FILEMODE_TREE)
+					lg2.git_tree_lookup(&psub, w->r->git, lg2.git_tree_entry_id(pe));
 				char *sub_prefix = xasprintf("%s/", path);
 				hand_over_new_blobs(w, sub, psub, sub_prefix);
 				free(sub_prefix);
 			}
-			git_tree_free(psub);
-			git_tree_free(sub);
+			lg2.git_tree_free(psub);
+			lg2.git_tree_free(sub);
 		} else {
-			hand_over_ref(w, git_tree_entry_id(e), path);
+			hand_over_ref(w, lg2.git_tree_entry_id(e), path);
 		}
 		free(path);
 	}
@@ -449,25 +480,25 @@ static int hand_over_commit_blobs(struct walk *w, git_commit *c)
 {
 	git_tree *tree = NULL, *parent_tree = NULL;
 
-	if (git_commit_tree(&tree, c) < 0)
+	if (lg2.git_commit_tree(&tree, c) < 0)
 		return 0;
 	tree_of_parent(c, &parent_tree);
 	hand_over_new_blobs(w, tree, parent_tree, "");
-	git_tree_free(parent_tree);
-	git_tree_free(tree);
+	lg2.git_tree_free(parent_tree);
+	lg2.git_tree_free(tree);
 	return w->rc;
 }
 
 static int start_revwalk(struct repo *r, git_revwalk **walk, char *err, size_t errlen)
 {
-	int rc = git_revwalk_new(walk, r->git);
+	int rc = lg2.git_revwalk_new(walk, r->git);
 
 	if (rc == 0) {
-		git_revwalk_sorting(*walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE);
+		lg2.git_revwalk_sorting(*walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE);
 		/* every ref: branches, tags, remotes, notes, stashes */
-		rc = git_revwalk_push_glob(*walk, "*");
+		rc = lg2.git_revwalk_push_glob(*walk, "*");
 		if (rc == 0 && r->has_head)
-			rc = git_revwalk_push_head(*walk);
+			rc = lg2.git_revwalk_push_head(*walk);
 	}
 	if (rc < 0)
 		set_git_error(err, errlen, "cannot walk the history");
@@ -480,14 +511,14 @@ static int walk_commits(struct walk *w, git_revwalk *revwalk, int (*per_commit)(
 	git_oid id;
 	int rc = 0;
 
-	while (rc == 0 && git_revwalk_next(&id, revwalk) == 0) {
+	while (rc == 0 && lg2.git_revwalk_next(&id, revwalk) == 0) {
 		git_commit *c = NULL;
-		if (git_commit_lookup(&c, w->r->git, &id) < 0)
+		if (lg2.git_commit_lookup(&c, w->r->git, &id) < 0)
 			continue;
 		commit_identity(w, c);
 		w->stats->commits++;
 		rc = per_commit(w, c);
-		git_commit_free(c);
+		lg2.git_commit_free(c);
 		if (w->progress)
 			w->progress(w->stats->commits, w->stats->blobs, w->ctx);
 	}
@@ -506,7 +537,7 @@ int repo_walk_history(struct repo *r, repo_ref_cb cb, repo_progress_cb progress,
 	rc = start_revwalk(r, &revwalk, err, errlen);
 	if (rc == 0)
 		rc = walk_commits(&w, revwalk, hand_over_commit_blobs);
-	git_revwalk_free(revwalk);
+	lg2.git_revwalk_free(revwalk);
 	walk_free(&w);
 	return rc;
 }
@@ -583,20 +614,20 @@ static int hand_over_added_lines(struct walk *w, git_commit *c)
 	git_diff_options opts;
 	int rc;
 
-	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
+	lg2.git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
 	opts.context_lines = 0;
-	rc = git_commit_tree(&tree, c);
+	rc = lg2.git_commit_tree(&tree, c);
 	if (rc == 0)
 		tree_of_parent(c, &parent_tree);
 	if (rc == 0)
-		rc = git_diff_tree_to_tree(&diff, w->r->git, parent_tree, tree, &opts);
+		rc = lg2.git_diff_tree_to_tree(&diff, w->r->git, parent_tree, tree, &opts);
 	if (rc == 0)
-		git_diff_foreach(diff, on_file, NULL, NULL, on_line, w);
+		lg2.git_diff_foreach(diff, on_file, NULL, NULL, on_line, w);
 	if (!w->rc)
 		flush_added(w);
-	git_diff_free(diff);
-	git_tree_free(parent_tree);
-	git_tree_free(tree);
+	lg2.git_diff_free(diff);
+	lg2.git_tree_free(parent_tree);
+	lg2.git_tree_free(tree);
 	return w->rc;
 }
 
@@ -608,18 +639,18 @@ static int parse_range(struct repo *r, const char *range, git_revwalk *walk, cha
 	git_object *b = NULL, *t = NULL;
 	int rc = 0;
 
-	if (git_revparse_single(&b, r->git, base) < 0) {
+	if (lg2.git_revparse_single(&b, r->git, base) < 0) {
 		snprintf(err, errlen, "--diff: unknown revision '%s'", base);
 		rc = -EINVAL;
-	} else if (git_revparse_single(&t, r->git, *tip ? tip : "HEAD") < 0) {
+	} else if (lg2.git_revparse_single(&t, r->git, *tip ? tip : "HEAD") < 0) {
 		snprintf(err, errlen, "--diff: unknown revision '%s'", tip);
 		rc = -EINVAL;
-	} else if (git_revwalk_push(walk, git_object_id(t)) < 0 || git_revwalk_hide(walk, git_object_id(b)) < 0) {
+	} else if (lg2.git_revwalk_push(walk, lg2.git_object_id(t)) < 0 || lg2.git_revwalk_hide(walk, lg2.git_object_id(b)) < 0) {
 		set_git_error(err, errlen, "--diff: cannot walk the range");
 		rc = -EINVAL;
 	}
-	git_object_free(b);
-	git_object_free(t);
+	lg2.git_object_free(b);
+	lg2.git_object_free(t);
 	free(base);
 	return rc;
 }
@@ -627,9 +658,9 @@ static int parse_range(struct repo *r, const char *range, git_revwalk *walk, cha
 int repo_check_range(struct repo *r, const char *range, char *err, size_t errlen)
 {
 	git_revwalk *walk = NULL;
-	int rc = git_revwalk_new(&walk, r->git) < 0 ? -EIO : parse_range(r, range, walk, err, errlen);
+	int rc = lg2.git_revwalk_new(&walk, r->git) < 0 ? -EIO : parse_range(r, range, walk, err, errlen);
 
-	git_revwalk_free(walk);
+	lg2.git_revwalk_free(walk);
 	return rc;
 }
 
@@ -642,14 +673,14 @@ int repo_walk_range(struct repo *r, const char *range, repo_blob_cb cb, repo_pro
 
 	walk_init(&w, r, progress, ctx, stats);
 	w.cb = cb;
-	rc = git_revwalk_new(&revwalk, r->git) < 0 ? -EIO : 0;
+	rc = lg2.git_revwalk_new(&revwalk, r->git) < 0 ? -EIO : 0;
 	if (rc == 0) {
-		git_revwalk_sorting(revwalk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE);
+		lg2.git_revwalk_sorting(revwalk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE);
 		rc = parse_range(r, range, revwalk, err, errlen);
 	}
 	if (rc == 0)
 		rc = walk_commits(&w, revwalk, hand_over_added_lines);
-	git_revwalk_free(revwalk);
+	lg2.git_revwalk_free(revwalk);
 	walk_free(&w);
 	return rc;
 }
@@ -662,10 +693,10 @@ static int hand_over_head_entry(const char *root, const git_tree_entry *e, void 
 	char *path;
 	int rc;
 
-	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB || git_tree_entry_filemode(e) == GIT_FILEMODE_LINK)
+	if (lg2.git_tree_entry_type(e) != GIT_OBJECT_BLOB || lg2.git_tree_entry_filemode(e) == GIT_FILEMODE_LINK)
 		return 0;
-	path = xasprintf("%s%s", root, git_tree_entry_name(e));
-	rc = hand_over_ref(w, git_tree_entry_id(e), path);
+	path = xasprintf("%s%s", root, lg2.git_tree_entry_name(e));
+	rc = hand_over_ref(w, lg2.git_tree_entry_id(e), path);
 	free(path);
 	return rc ? -1 : 0;
 }
@@ -679,14 +710,14 @@ int repo_walk_head(struct repo *r, repo_ref_cb cb, void *ctx, struct repo_walk_s
 
 	walk_init(&w, r, NULL, ctx, stats);
 	w.ref_cb = cb;
-	if (head_tree(r) && git_oid_fromstr(&id, r->head_hex) == 0 && git_commit_lookup(&head, r->git, &id) == 0) {
+	if (head_tree(r) && lg2.git_oid_fromstr(&id, r->head_hex) == 0 && lg2.git_commit_lookup(&head, r->git, &id) == 0) {
 		commit_identity(&w, head);
 		stats->commits = 1;
-		git_tree_walk(r->head_tree, GIT_TREEWALK_PRE, hand_over_head_entry, &w);
+		lg2.git_tree_walk(r->head_tree, GIT_TREEWALK_PRE, hand_over_head_entry, &w);
 	} else if (!r->has_head) {
 		snprintf(err, errlen, "the repository has no commit yet");
 	}
-	git_commit_free(head);
+	lg2.git_commit_free(head);
 	walk_free(&w);
 	return w.rc;
 }
@@ -703,10 +734,10 @@ int repo_reader_open(const struct repo *r, struct repo_reader **out, char *err, 
 	struct repo_reader *rd = xcalloc(1, sizeof(*rd));
 
 	*out = NULL;
-	git_libgit2_init();
+	lg2.git_libgit2_init();
 	/* objects only: no search upwards, no work tree, no config beyond
 	 * what locating the objects needs */
-	if (git_repository_open_ext(&rd->git, r->gitdir, GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE,
+	if (lg2.git_repository_open_ext(&rd->git, r->gitdir, GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE,
 				    NULL) < 0) {
 		set_git_error(err, errlen, "cannot open the git repository again for reading");
 		repo_reader_close(rd);
@@ -721,13 +752,13 @@ int repo_reader_read(struct repo_reader *rd, const char *id, const char **data, 
 	git_object_size_t size;
 	git_oid oid;
 
-	git_blob_free(rd->blob);
+	lg2.git_blob_free(rd->blob);
 	rd->blob = NULL;
-	if (git_oid_fromstr(&oid, id) < 0 || git_blob_lookup(&rd->blob, rd->git, &oid) < 0)
+	if (lg2.git_oid_fromstr(&oid, id) < 0 || lg2.git_blob_lookup(&rd->blob, rd->git, &oid) < 0)
 		return 0;
-	size = git_blob_rawsize(rd->blob);
+	size = lg2.git_blob_rawsize(rd->blob);
 	*oversized = size > REPO_MAX_BLOB;
-	*data = git_blob_rawcontent(rd->blob);
+	*data = lg2.git_blob_rawcontent(rd->blob);
 	*len = (size_t)(*oversized ? REPO_MAX_BLOB : size);
 	return 1;
 }
@@ -736,8 +767,8 @@ void repo_reader_close(struct repo_reader *rd)
 {
 	if (!rd)
 		return;
-	git_blob_free(rd->blob);
-	git_repository_free(rd->git);
+	lg2.git_blob_free(rd->blob);
+	lg2.git_repository_free(rd->git);
 	free(rd);
-	git_libgit2_shutdown();
+	lg2.git_libgit2_shutdown();
 }

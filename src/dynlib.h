@@ -1,11 +1,13 @@
 /*
- * Libraries loaded on first use. libxml2 (JUnit reports), libarchive
- * (image tarballs) and libharu (PDF reports) are not linked into assay:
- * with what they pull in (ICU and libstdc++, the compression libraries,
- * libpng) they were about 40% of the dynamic loader's work at every start,
- * about 8 ms, for runs that mostly use none of them. Each library's home
- * loads it with dynlib_load before its first call and calls it through a
- * table of typed pointers:
+ * Libraries loaded on first use. libgit2 (repositories), libxml2 (JUnit
+ * reports), libarchive (image tarballs) and libharu (PDF reports) are not
+ * linked into assay: with what they pull in (OpenSSL, Kerberos, mbed TLS,
+ * ICU and libstdc++, the compression libraries) they were three quarters
+ * of the dynamic loader's work, 15 of the 20 ms `assay --version` took.
+ * Most runs need none of the last three; libgit2 is loaded by the first
+ * repository open, which runs on its own thread while the scan starts.
+ * Each library's home loads it with dynlib_load before its first call and
+ * calls it through a table of typed pointers:
  *
  *   #define XML_FUNCTIONS(X) X(xmlNewTextWriter) X(xmlFreeTextWriter)
  *   static struct { XML_FUNCTIONS(DYNLIB_POINTER) } xml;

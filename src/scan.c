@@ -381,7 +381,9 @@ static int check_git_target(const struct scan_request *req, const char *path, ch
 	if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode))
 		path = dir = dir_of(path);
 	rc = repo_open(path, &r, why, sizeof(why));
-	if (rc < 0)
+	if (rc == -ELIBACC)
+		snprintf(err, errlen, "%s: %s", option, why);
+	else if (rc < 0)
 		snprintf(err, errlen, "%s needs a git repository, and '%s' is not in one", option, path);
 	else if (req->diff_range)
 		rc = repo_check_range(r, req->diff_range, err, errlen);

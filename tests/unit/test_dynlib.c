@@ -9,6 +9,7 @@
 
 #include "dynlib.h"
 #include "image_read.h"
+#include "repo.h"
 #include "report.h"
 #include "util.h"
 
@@ -23,6 +24,7 @@ static const char *const z_names[] = {ZLIB_FUNCTIONS(DYNLIB_NAME)};
 static void test_lazy_libraries_not_mapped_at_start(void **state)
 {
 	(void)state;
+	assert_false(dynlib_is_mapped(ASSAY_LIBGIT2_SONAME));
 	assert_false(dynlib_is_mapped(ASSAY_LIBXML2_SONAME));
 	assert_false(dynlib_is_mapped(ASSAY_LIBARCHIVE_SONAME));
 	assert_false(dynlib_is_mapped(ASSAY_LIBHPDF_SONAME));
@@ -98,9 +100,16 @@ static void test_homes_load_on_first_use(void **state)
 {
 	char err[1024] = "";
 	struct image_reader *r = NULL;
+	struct repo *repo = NULL;
 	static const char not_a_tar[1024] = "not a tarball";
 
 	(void)state;
+	assert_false(dynlib_is_mapped(ASSAY_LIBGIT2_SONAME));
+	/* /proc is in no repository: libgit2 is loaded to find that out */
+	assert_int_equal(repo_open("/proc", &repo, err, sizeof(err)), -ENOENT);
+	assert_null(repo);
+	assert_true(dynlib_is_mapped(ASSAY_LIBGIT2_SONAME));
+
 	assert_int_equal(report_format_check(REPORT_JSON, err, sizeof(err)), 0);
 	assert_false(dynlib_is_mapped(ASSAY_LIBXML2_SONAME));
 	assert_int_equal(report_format_check(REPORT_JUNIT, err, sizeof(err)), 0);
