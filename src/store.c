@@ -201,11 +201,12 @@ struct store {
 	/* The run this process began and has not yet finished or failed. */
 	int64_t active_run;
 	/* The serialisation of the active run's findings (hash version 4),
-	 * hashed as they are written, and how many were written. */
+	 * hashed in the order they are written (as they are queued for the
+	 * writer, account_finding), and how many there were. */
 	struct sha256 findings_hash;
 	uint64_t findings_written;
-	/* The active run's findings per rule (struct rule_tally), counted as
-	 * they are written: what store_foreach_rule_count reports for it. */
+	/* The active run's findings per rule (struct rule_tally), counted with
+	 * the hash: what store_foreach_rule_count reports for it. */
 	struct hashmap rule_tally;
 };
 
@@ -1289,18 +1290,25 @@ static int require_writable_run(struct store *s, int64_t run)
 	return run == s->active_run ? 0 : require_running(s, run);
 }
 
-static int write_finding_row(struct store *s, int64_t run, const struct finding *f, const struct text t[FT_COUNT])
+/* The active run's finding in its content hash and rule tally: as it is
+ * queued for the writer (writer_push), or as it is written otherwise. */
+static void account_finding(struct store *s, const struct finding *f, const struct text t[FT_COUNT])
+{
+	hash_finding_record(&s->findings_hash, f, t);
+	s->findings_written++;
+	tally_rule(s, f);
+}
+
+static int write_finding_row(struct store *s, int64_t run, const struct finding *f, const struct text t[FT_COUNT],
+			     bool accounted)
 {
 	sqlite3_stmt *st = s->insert_finding;
 	int rc = batch_begin(s);
 
 	if (rc)
 		return rc;
-	if (run == s->active_run) {
-		hash_finding_record(&s->findings_hash, f, t);
-		s->findings_written++;
-		tally_rule(s, f);
-	}
+	if (run == s->active_run && !accounted)
+		account_finding(s, f, t);
 	sqlite3_bind_int64(st, 1, run);
 	bind_known_text(st, 2, &t[FT_RULE]);
 	sqlite3_bind_int(st, 3, (int)f->severity);
@@ -1350,7 +1358,7 @@ static struct queued_row *write_rows(struct store *s, struct queued_row *row, in
 	for (; row; row = row->next) {
 		if (!*rc)
 			*rc = row->is_notice ? write_notice_row(s, row->run, &row->n)
-					     : write_finding_row(s, row->run, &row->f, row->t);
+					     : write_finding_row(s, row->run, &row->f, row->t, true);
 		last = row;
 	}
 	return last;
@@ -1648,8 +1656,12 @@ static void writer_wait_idle(struct store_writer *w)
 
 /* Hands a row to the writer, waiting while the queue is full; returns an
  * earlier write's error (the row is then dropped). */
-static int writer_push(struct store_writer *w, struct queued_row *row)
+/* Queues a row of the active run. A finding is accounted for here, in
+ * queue order: the writer, which the scan waits for once its queue is full,
+ * then only writes rows. */
+static int writer_push(struct store *s, struct queued_row *row)
 {
+	struct store_writer *w = &s->writer;
 	struct queued_row *written;
 	int rc;
 
@@ -1662,6 +1674,8 @@ static int writer_push(struct store_writer *w, struct queued_row *row)
 	w->waited_for = false;
 	rc = w->error;
 	if (!rc) {
+		if (!row->is_notice)
+			account_finding(s, &row->f, row->t);
 		if (w->tail)
 			w->tail->next = row;
 		else
@@ -1770,13 +1784,13 @@ int store_add_finding(struct store *s, int64_t run, const struct finding *f)
 	if (!finding_is_valid(f))
 		return -EINVAL;
 	if (goes_through_writer(s, run))
-		return writer_push(&s->writer, queued_finding(run, f));
+		return writer_push(s, queued_finding(run, f));
 	writer_wait_idle(&s->writer);
 	rc = require_writable_run(s, run);
 	if (rc)
 		return rc;
 	finding_texts(f, t);
-	return write_finding_row(s, run, f, t);
+	return write_finding_row(s, run, f, t, false);
 }
 
 int store_add_notice(struct store *s, int64_t run, const struct store_notice *n)
@@ -1786,7 +1800,7 @@ int store_add_notice(struct store *s, int64_t run, const struct store_notice *n)
 	if (!n || !n->level || !n->message)
 		return -EINVAL;
 	if (goes_through_writer(s, run))
-		return writer_push(&s->writer, queued_notice(run, n));
+		return writer_push(s, queued_notice(run, n));
 	writer_wait_idle(&s->writer);
 	return write_notice_row(s, run, n);
 }
