@@ -261,6 +261,11 @@ void repo_ahead_free(struct repo_ahead *a)
 	free_joined(a);
 }
 
+bool repo_ahead_is_for(const struct repo_ahead *a, const char *dir)
+{
+	return a && strcmp(a->dir, dir) == 0;
+}
+
 int repo_open_via(struct repo_ahead **ahead, const char *dir, struct repo **out, char *err, size_t errlen)
 {
 	struct repo_ahead *a = *ahead;

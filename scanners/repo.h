@@ -45,6 +45,8 @@ struct repo_ahead *repo_open_ahead(const char *dir);
 int repo_open_via(struct repo_ahead **ahead, const char *dir, struct repo **out, char *err, size_t errlen);
 /* Waits for an opening nobody took and closes what it opened. */
 void repo_ahead_free(struct repo_ahead *a);
+/* True when a is opening dir (repo_open_via would take its answer). */
+bool repo_ahead_is_for(const struct repo_ahead *a, const char *dir);
 bool repo_is_bare(const struct repo *r);
 /* The repository's git directory, realpath'd, without a trailing slash. */
 const char *repo_gitdir(const struct repo *r);

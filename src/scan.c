@@ -300,16 +300,15 @@ int scan_report_secrets(struct scan *s, const char *path, const char *data, size
 	return secrets_find(s->secrets, path, data, len, report_hit, &r);
 }
 
-bool scan_ignored_by_git(struct scan *s, const struct fs_entry *e)
+/* Git leaves the file out: it is neither in the index nor in HEAD, and the
+ * ignore rules match it. */
+static bool git_leaves_out(struct scan *s, const struct fs_entry *e)
 {
 	struct scan_target *t = s->target;
 	char *repo_path;
 	bool ignored;
 
 	if (!t->repo || e->data)
-		return false;
-	/* read ahead in a walk of a directory: ahead_wanted asked already */
-	if (e->ahead && !t->file)
 		return false;
 	repo_path = xasprintf("%s%s", t->repo_prefix, e->relpath);
 	/* cheapest first: an index lookup, HEAD's tree, then the ignore rules
@@ -318,6 +317,15 @@ bool scan_ignored_by_git(struct scan *s, const struct fs_entry *e)
 		  repo_ignores(t->repo, repo_path);
 	free(repo_path);
 	return ignored;
+}
+
+bool scan_ignored_by_git(struct scan *s, const struct fs_entry *e)
+{
+	/* read ahead in a walk of a directory: git was asked already (by
+	 * ahead_wanted, or at its turn when the repository was still opening) */
+	if (e->ahead && !s->target->file)
+		return false;
+	return git_leaves_out(s, e);
 }
 
 void scan_digest_content(struct scan *s, const char *relpath, const void *data, size_t len)
@@ -517,6 +525,41 @@ static int target_claimed_by(const char *arg)
 	return -1;
 }
 
+/* A git directory (HEAD and objects/ at its top): perhaps a bare
+ * repository, which is not walked at all. */
+static bool may_be_git_dir(const char *dir)
+{
+	char *head = xasprintf("%s/HEAD", dir), *objects = xasprintf("%s/objects", dir);
+	struct stat st;
+	bool yes = stat(head, &st) == 0 && stat(objects, &st) == 0;
+
+	free(head);
+	free(objects);
+	return yes;
+}
+
+/* A directory whose repository is being opened on its own thread is walked
+ * at once, and the repository taken at the first file's turn: opening it
+ * (libgit2's start-up, the index) takes longer than the rest of a scan's
+ * start. Not for --history or --diff, which need it before the walk, nor
+ * for what may be a bare repository. */
+static bool can_walk_before_repo(const struct scan *s, const struct scan_target *t)
+{
+	return !t->file && !s->req->history && !s->req->diff_range && repo_ahead_is_for(s->repo_ahead, t->root) &&
+	       !may_be_git_dir(t->root);
+}
+
+/* Takes the repository a walk started without: the files queued so far
+ * were read ahead without asking git, and are asked at their turn. */
+static void target_settle_repo(struct scan *s, struct scan_target *t)
+{
+	if (!t->repo_pending)
+		return;
+	t->repo_pending = false;
+	t->unasked = t->queued;
+	target_attach_repo(s, t);
+}
+
 static void target_open(struct scan *s, struct scan_target *t, const char *arg)
 {
 	struct stat st;
@@ -545,7 +588,10 @@ static void target_open(struct scan *s, struct scan_target *t, const char *arg)
 		t->kind = "directory";
 		t->root = xstrdup(arg);
 	}
-	target_attach_repo(s, t);
+	if (can_walk_before_repo(s, t))
+		t->repo_pending = true;
+	else
+		target_attach_repo(s, t);
 }
 
 /* Directories only: a file target may be an image tarball, whose probe
@@ -634,6 +680,8 @@ static bool ahead_wanted(const struct fs_entry *e, void *ctx)
 
 	if (config_excluded(s->req->config, e->relpath))
 		return false;
+	if (s->target->repo_pending)
+		return true; /* git is asked at its turn */
 	return s->target->file || !scan_ignored_by_git(s, e);
 }
 
@@ -669,8 +717,19 @@ static void ahead_release(void *p, void *ctx)
 static int ahead_turn(const struct fs_entry *e, void *prepared, void *ctx)
 {
 	struct walk_ctx *w = ctx;
+	struct scan_target *t = w->s->target;
+	struct fs_entry unread;
 	int rc;
 
+	target_settle_repo(w->s, t);
+	if (t->turned++ < t->unasked && e->ahead && git_leaves_out(w->s, e)) {
+		/* read ahead before git was asked, and left out by git: its turn
+		 * is that of a file not read ahead */
+		unread = *e;
+		unread.ahead = NULL;
+		e = &unread;
+		prepared = NULL;
+	}
 	w->s->prepared = prepared;
 	rc = walk_file(e, ctx);
 	w->s->prepared = NULL;
@@ -700,7 +759,10 @@ struct ahead_walk {
 
 static int queue_file(const struct fs_entry *e, void *ctx)
 {
-	return readahead_file(((struct ahead_walk *)ctx)->ra, e);
+	struct ahead_walk *aw = ctx;
+
+	aw->w->s->target->queued++;
+	return readahead_file(aw->ra, e);
 }
 
 static void queue_problem(const char *relpath, const char *message, void *ctx)
@@ -750,6 +812,7 @@ static int scan_target_walk(struct scan *s, struct scan_target *t, void **states
 			rc = fswalk_buffer(SCAN_STDIN_NAME, t->stdin_data, t->stdin_len, t->stdin_truncated, &ops, &w);
 		else if (rc == 0 && !t->skip_walk)
 			rc = walk_reading_ahead(t, &w);
+		target_settle_repo(s, t); /* a walk that gave no file a turn */
 	}
 	if (rc < 0 && rc != -EINTR && rc != s->write_error && rc != -EINVAL)
 		scan_notice(s, "error", t->locator, "cannot %s: %s", t->claimed_by >= 0 ? "read" : "walk", strerror(-rc));

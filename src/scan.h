@@ -42,6 +42,11 @@ struct scan_target {
 	size_t stdin_len;
 	bool stdin_truncated;
 	int claimed_by;    /* the scanner that reads the target whole (image), or -1 */
+	/* The repository is still being opened (on its thread) while the walk
+	 * starts; the files queued meanwhile were read ahead without asking
+	 * git, and are asked at their turn (target_settle_repo). */
+	bool repo_pending;
+	unsigned long queued, turned, unasked;
 };
 
 /* The target "-" reads standard input into memory, at most this much (no

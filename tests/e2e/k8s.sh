@@ -128,6 +128,21 @@ make_git_repo "$tmp/repo"
 run_assay scan "$tmp/repo" --db "$tmp/g.db" --fail-on none -q -o "$tmp/g.json"
 expect_eq "git work tree: ignored manifests are left out" "app.yaml" \
 	"$(jq -r '[.findings[] | select(.rule | startswith("k8s.")) | .path] | unique | join(" ")' "$tmp/g.json")"
+# The walk starts before the repository is open (src/scan.c,
+# target_settle_repo): files queued meanwhile are read ahead and asked at
+# their turn. 300 files, every other one ignored, so that ignored files are
+# queued both before the repository is taken and after.
+mkdir -p "$tmp/many"
+for i in $(seq -w 0 149); do
+	printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p%s\n  namespace: ns\nspec:\n  hostNetwork: true\n  containers:\n  - name: c\n    image: nginx:1\n' \
+		"$i" >"$tmp/many/m$i.yaml"
+	cp "$tmp/many/m$i.yaml" "$tmp/many/m$i.skip.yaml"
+done
+printf '*.skip.yaml\n' >"$tmp/many/.gitignore"
+make_git_repo "$tmp/many"
+run_assay scan "$tmp/many" --db "$tmp/m.db" --fail-on none -q -o "$tmp/m.json"
+expect_eq "git work tree: what git ignores is left out wherever the walk had reached" "150 0" \
+	"$(jq '[.findings[] | select(.rule == "k8s.host-network") | .path] | "\(length) \(map(select(test("skip"))) | length)"' -r "$tmp/m.json")"
 run_assay scan "$tmp/repo/rendered/pod.json" --db "$tmp/g.db" --fail-on none -q -o "$tmp/g2.json"
 expect_eq "git work tree: an ignored manifest named on the command line is read" 1 \
 	"$(jq '[.findings[] | select(.rule == "k8s.host-port")] | length' "$tmp/g2.json")"
