@@ -222,6 +222,7 @@ static struct {
 	pthread_mutex_t lock;
 	sqlite3_int64 wal_end, wal_written;
 	unsigned writer_syncs, checkpointer_syncs, other_syncs;
+	unsigned statement_journals; /* temporary files opened for them */
 	/* hold_checkpoint: the checkpointer's sync of the database waits
 	 * (held) until a test lets it go */
 	bool hold_checkpoint, held;
@@ -274,6 +275,8 @@ static int spy_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int fla
 	if (rc != SQLITE_OK || !f->pMethods)
 		return rc;
 	pthread_mutex_lock(&spy.lock);
+	if (flags & SQLITE_OPEN_SUBJOURNAL)
+		spy.statement_journals++;
 	for (int i = 0; i < SPY_METHODS; i++) {
 		if (!spy.real_methods[i]) {
 			spy.real_methods[i] = f->pMethods;
@@ -305,6 +308,7 @@ static void spy_install(void)
 	memset(spy.real_methods, 0, sizeof(spy.real_methods));
 	spy.wal_end = spy.wal_written = 0;
 	spy.writer_syncs = spy.checkpointer_syncs = spy.other_syncs = 0;
+	spy.statement_journals = 0;
 	spy.hold_checkpoint = spy.held = false;
 	assert_int_equal(sqlite3_vfs_register(&spy.vfs, 1), SQLITE_OK);
 }
@@ -1284,6 +1288,31 @@ static void test_checkpoints_off_the_writer_thread(void **state)
 	assert_int_equal(committed_findings(fx, run), 6000);
 }
 
+/* A row the caller writes itself once the writer is idle (an input, at the
+ * end of a scan) does not join the batch the writer left open. With SQLite's
+ * cache full of that batch's pages, the row's statement (the inputs trigger
+ * can abort it half-way) copied each page it spilled to a statement journal
+ * in a temporary file. */
+static void test_caller_row_does_not_join_the_writers_batch(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_input in = {.kind = "directory", .locator = "fixtures/demo"};
+	struct store *s;
+	int64_t run;
+
+	spy_install();
+	s = open_store(fx);
+	store_set_batch(s, 1000000, 0); /* everything the writer writes in one batch */
+	run = begin_run(s);
+	add_simple_findings(s, run, 30000);
+	assert_int_equal(store_add_input(s, run, &in), 0);
+	assert_int_equal(spy.statement_journals, 0);
+	assert_int_equal(store_run_finish(s, run, 0), 0);
+	store_close(s);
+	spy_remove();
+	assert_int_equal(committed_findings(fx, run), 30000);
+}
+
 /* The checkpointer opens the file the store opened, even when the store
  * was given a relative path and the process has changed directory since. */
 static void test_checkpointer_follows_a_relative_path(void **state)
@@ -2234,6 +2263,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_compliance_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rule_counts_while_running_match_stored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoints_off_the_writer_thread, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_caller_row_does_not_join_the_writers_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_waited_for_skips_checkpoint, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpointer_follows_a_relative_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_keeps_the_chain, setup, teardown),
