@@ -6,8 +6,9 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
 PKGS     = yaml-0.1 libpcre2-8 sqlite3 jansson zlib
-# Loaded on first use, not linked (src/dynlib.h): compiled against their
-# headers, found at run time by the SONAME of the library built against.
+# Loaded on first use, not linked (src/dynlib.h), as libharu (no .pc file)
+# is: compiled against their headers, found at run time by the SONAME of
+# the library built against.
 LAZY_PKGS = libgit2 libxml-2.0 libarchive
 VERSION := $(shell cat VERSION)
 

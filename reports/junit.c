@@ -34,11 +34,7 @@
 	X(xmlTextWriterSetIndent) X(xmlTextWriterSetIndentString) X(xmlTextWriterStartDocument)             \
 	X(xmlTextWriterStartElement) X(xmlTextWriterWriteAttribute) X(xmlTextWriterWriteString)
 
-static struct {
-	XML_FUNCTIONS(DYNLIB_POINTER)
-} xml;
-static const char *const xml_names[] = {XML_FUNCTIONS(DYNLIB_NAME)};
-static struct dynlib xml_lib = DYNLIB_INIT(ASSAY_LIBXML2_SONAME, "JUnit reports", xml_names, xml);
+DYNLIB_DEFINE(xml, XML_FUNCTIONS, ASSAY_LIBXML2_SONAME, "JUnit reports");
 
 /* Findings listed in one <failure> or <system-out>; the rest are counted
  * ("... and 12 more"), so that a huge run does not make one element too big

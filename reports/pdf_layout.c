@@ -40,11 +40,7 @@
 	X(HPDF_SetPageMode) X(HPDF_Stream_Free) X(HPDF_Stream_Read) X(HPDF_Stream_Seek) \
 	X(HPDF_Stream_Size) X(HPDF_Stream_Write) X(HPDF_Stream_WriteStr) X(HPDF_UseUTFEncodings)
 
-static struct {
-	HPDF_FUNCTIONS(DYNLIB_POINTER)
-} hpdf;
-static const char *const hpdf_names[] = {HPDF_FUNCTIONS(DYNLIB_NAME)};
-static struct dynlib hpdf_lib = DYNLIB_INIT(ASSAY_LIBHPDF_SONAME, "PDF reports", hpdf_names, hpdf);
+DYNLIB_DEFINE(hpdf, HPDF_FUNCTIONS, ASSAY_LIBHPDF_SONAME, "PDF reports");
 
 #define TOP (PDF_PAGE_HEIGHT - 54.0f) /* first content line */
 #define BOTTOM 46.0f                  /* nothing below this but the footer */

@@ -40,11 +40,7 @@
 	X(archive_read_support_filter_gzip) X(archive_read_support_filter_xz) \
 	X(archive_read_support_filter_zstd) X(archive_read_support_format_tar) X(archive_set_error)
 
-static struct {
-	ARCHIVE_FUNCTIONS(DYNLIB_POINTER)
-} la;
-static const char *const la_names[] = {ARCHIVE_FUNCTIONS(DYNLIB_NAME)};
-static struct dynlib la_lib = DYNLIB_INIT(ASSAY_LIBARCHIVE_SONAME, "image tarballs", la_names, la);
+DYNLIB_DEFINE(la, ARCHIVE_FUNCTIONS, ASSAY_LIBARCHIVE_SONAME, "image tarballs");
 
 #define IMAGE_PROBE_MAX_ENTRIES 5000
 #define IMAGE_MAX_PATH 4096

@@ -39,11 +39,7 @@
 	X(git_tree_entry_name) X(git_tree_entry_type) X(git_tree_entrycount) X(git_tree_free) \
 	X(git_tree_lookup) X(git_tree_walk)
 
-static struct {
-	GIT_FUNCTIONS(DYNLIB_POINTER)
-} lg2;
-static const char *const lg2_names[] = {GIT_FUNCTIONS(DYNLIB_NAME)};
-static struct dynlib lg2_lib = DYNLIB_INIT(ASSAY_LIBGIT2_SONAME, "git repositories", lg2_names, lg2);
+DYNLIB_DEFINE(lg2, GIT_FUNCTIONS, ASSAY_LIBGIT2_SONAME, "git repositories");
 
 struct repo {
 	git_repository *git;

@@ -10,9 +10,7 @@
  * calls it through a table of typed pointers:
  *
  *   #define XML_FUNCTIONS(X) X(xmlNewTextWriter) X(xmlFreeTextWriter)
- *   static struct { XML_FUNCTIONS(DYNLIB_POINTER) } xml;
- *   static const char *const xml_names[] = {XML_FUNCTIONS(DYNLIB_NAME)};
- *   static struct dynlib xml_lib = DYNLIB_INIT(ASSAY_LIBXML2_SONAME, "JUnit reports", xml_names, xml);
+ *   DYNLIB_DEFINE(xml, XML_FUNCTIONS, ASSAY_LIBXML2_SONAME, "JUnit reports");
  *   ...
  *   if (!dynlib_load(&xml_lib, err, errlen)) return -ELIBACC;
  *   w = xml.xmlNewTextWriter(buf);
@@ -43,6 +41,15 @@ struct dynlib {
 
 #define DYNLIB_INIT(soname, needed_for, names, table) \
 	{(soname), (needed_for), (names), sizeof(names) / sizeof((names)[0]), &(table), sizeof(table), 0, ""}
+
+/* A home's table `name` of the functions FUNCTIONS(X) lists, with its names
+ * (name_names) and the library (name_lib) that fills it. */
+#define DYNLIB_DEFINE(name, FUNCTIONS, soname, needed_for)                                                   \
+	static struct {                                                                                      \
+		FUNCTIONS(DYNLIB_POINTER)                                                                    \
+	} name;                                                                                              \
+	static const char *const name##_names[] = {FUNCTIONS(DYNLIB_NAME)};                                  \
+	static struct dynlib name##_lib = DYNLIB_INIT(soname, needed_for, name##_names, name)
 
 /* Loads the library and fills its table, once (thread-safe). False when the
  * library or a symbol is missing, with err saying which and what needs it;

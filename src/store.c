@@ -215,7 +215,7 @@ static void checkpointer_stop(struct store *s);
 static void let_checkpoint_finish(struct store *s);
 static int batch_commit(struct store *s);
 
-/* True on a store's writer thread (let_checkpoint_finish). */
+/* True on a store's writer thread (batch_begin, let_checkpoint_finish). */
 static _Thread_local bool on_writer_thread;
 
 /*
@@ -1304,7 +1304,8 @@ static int require_writable_run(struct store *s, int64_t run)
 }
 
 /* The active run's finding in its content hash and rule tally: as it is
- * queued for the writer (writer_push), or as it is written otherwise. */
+ * queued for the writer (writer_push), or before it is written when no
+ * writer runs (store_add_finding). */
 static void account_finding(struct store *s, const struct finding *f, const struct text t[FT_COUNT])
 {
 	hash_finding_record(&s->findings_hash, f, t);
@@ -1312,16 +1313,13 @@ static void account_finding(struct store *s, const struct finding *f, const stru
 	tally_rule(s, f);
 }
 
-static int write_finding_row(struct store *s, int64_t run, const struct finding *f, const struct text t[FT_COUNT],
-			     bool accounted)
+static int write_finding_row(struct store *s, int64_t run, const struct finding *f, const struct text t[FT_COUNT])
 {
 	sqlite3_stmt *st = s->insert_finding;
 	int rc = batch_begin(s);
 
 	if (rc)
 		return rc;
-	if (run == s->active_run && !accounted)
-		account_finding(s, f, t);
 	sqlite3_bind_int64(st, 1, run);
 	bind_known_text(st, 2, &t[FT_RULE]);
 	sqlite3_bind_int(st, 3, (int)f->severity);
@@ -1371,7 +1369,7 @@ static struct queued_row *write_rows(struct store *s, struct queued_row *row, in
 	for (; row; row = row->next) {
 		if (!*rc)
 			*rc = row->is_notice ? write_notice_row(s, row->run, &row->n)
-					     : write_finding_row(s, row->run, &row->f, row->t, true);
+					     : write_finding_row(s, row->run, &row->f, row->t);
 		last = row;
 	}
 	return last;
@@ -1667,11 +1665,10 @@ static void writer_wait_idle(struct store_writer *w)
 	free_rows(written);
 }
 
-/* Hands a row to the writer, waiting while the queue is full; returns an
- * earlier write's error (the row is then dropped). */
-/* Queues a row of the active run. A finding is accounted for here, in
- * queue order: the writer, which the scan waits for once its queue is full,
- * then only writes rows. */
+/* Hands a row of the active run to the writer, waiting while the queue is
+ * full; returns an earlier write's error (the row is then dropped). A
+ * finding is accounted for here, in queue order: the writer, which the
+ * scan waits for once its queue is full, then only writes rows. */
 static int writer_push(struct store *s, struct queued_row *row)
 {
 	struct store_writer *w = &s->writer;
@@ -1803,7 +1800,9 @@ int store_add_finding(struct store *s, int64_t run, const struct finding *f)
 	if (rc)
 		return rc;
 	finding_texts(f, t);
-	return write_finding_row(s, run, f, t, false);
+	if (run == s->active_run)
+		account_finding(s, f, t);
+	return write_finding_row(s, run, f, t);
 }
 
 int store_add_notice(struct store *s, int64_t run, const struct store_notice *n)
