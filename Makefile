@@ -40,6 +40,9 @@ CFLAGS   ?=
 ALL_CFLAGS = -std=c11 $(OPT) $(WARN) $(shell pkg-config --cflags $(PKGS) $(LAZY_PKGS)) $(CFLAGS)
 LIBS      = $(shell pkg-config --libs $(PKGS)) -lm
 LDFLAGS  ?=
+# Functions of the binary's that the libraries it loads are to call instead
+# of their own (scanners/repo.c says why).
+EXPORTS   = -Wl,--export-dynamic-symbol=mbedtls_x509_crt_parse_file
 
 LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c scanners/*.c checks/*.c reports/*.c))
 # The built-in profiles, compiled into the binary in this listing order.
@@ -64,7 +67,7 @@ endif
 all: $(ASSAY_BIN)
 
 $(ASSAY_BIN): $(BUILD)/src/main.o $(BUILD)/libassay.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(EXPORTS) -o $@ $^ $(LIBS)
 
 $(BUILD)/libassay.a: $(LIB_OBJ)
 	@rm -f $@
@@ -83,7 +86,7 @@ $(BUILD)/%.o: %.c $(wildcard src/*.h scanners/*.h checks/*.h reports/*.h) VERSIO
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libassay.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libassay.a $(LIBS) $(shell pkg-config --libs cmocka)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(EXPORTS) -o $@ $< $(BUILD)/libassay.a $(LIBS) $(shell pkg-config --libs cmocka)
 
 $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libassay.a
 	@mkdir -p $(dir $@)

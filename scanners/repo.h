@@ -32,9 +32,13 @@ bool repo_ignores(struct repo *r, const char *path);
 /* Opens the repository at or above `dir`: a work tree or a bare one. */
 int repo_open(const char *dir, struct repo **out, char *err, size_t errlen);
 
+/* How many times libgit2 asked for a CA certificate file and was refused
+ * (repo.c says why); for the tests. */
+unsigned repo_certificate_files_refused(void);
+
 /* Opening a work tree's repository takes tens of milliseconds on a large
- * tree (libgit2's start-up parses the system's CA certificates; the index
- * of 10,000 files takes 12 ms to read); repo_open_ahead starts it on a
+ * tree (loading libgit2 and what it needs; the index of 10,000 files takes
+ * 12 ms to read); repo_open_ahead starts it on a
  * thread so that it overlaps whatever the caller does meanwhile. NULL when
  * no thread could be started. */
 struct repo_ahead;

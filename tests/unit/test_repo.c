@@ -7,6 +7,7 @@
 #include "cmocka_prelude.h"
 
 #include <errno.h>
+#include <link.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,6 +172,39 @@ static void test_without_ahead_and_untaken(void **state)
 	repo_ahead_free(NULL);
 }
 
+static int find_mbedx509(struct dl_phdr_info *info, size_t size, void *found)
+{
+	const char *slash = info->dlpi_name ? strrchr(info->dlpi_name, '/') : NULL;
+
+	(void)size;
+	if (slash && strncmp(slash + 1, "libmbedx509.so", strlen("libmbedx509.so")) == 0)
+		*(bool *)found = true;
+	return *(bool *)found;
+}
+
+/* A libgit2 built on mbed TLS asks, as it starts, for the system's CA
+ * bundle to be parsed; assay, which opens no connection, refuses
+ * (repo.c), and the repository opens all the same. Without the binary
+ * exporting its refusal (the Makefile's EXPORTS), libgit2 would call mbed
+ * TLS's own and the count would not move. */
+static void test_no_certificates_parsed(void **state)
+{
+	struct dirs *d = *state;
+	struct repo *r = NULL;
+	char err[512] = "";
+	unsigned before = repo_certificate_files_refused();
+	bool on_mbedtls = false;
+
+	assert_int_equal(repo_open(d->repo, &r, err, sizeof(err)), 0);
+	assert_string_equal(repo_head_commit(r), d->head);
+	dl_iterate_phdr(find_mbedx509, &on_mbedtls);
+	if (on_mbedtls)
+		assert_true(repo_certificate_files_refused() > before);
+	else
+		assert_int_equal(repo_certificate_files_refused(), before); /* another TLS library: never asked */
+	repo_close(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,6 +213,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_error_handed_over, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index_and_head_lookups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_without_ahead_and_untaken, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_certificates_parsed, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
