@@ -74,12 +74,16 @@ static int match_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	struct mapped_query *q = arg;
 	const char *name = info->dlpi_name, *slash;
+	size_t n;
 
 	(void)size;
 	if (!name || !*name)
 		return 0;
 	slash = strrchr(name, '/');
-	if (strcmp(slash ? slash + 1 : name, q->soname) == 0)
+	name = slash ? slash + 1 : name;
+	n = strlen(q->soname);
+	/* the whole name, or its start up to a version ("libz.so" for libz.so.1) */
+	if (strncmp(name, q->soname, n) == 0 && (name[n] == '\0' || name[n] == '.'))
 		q->found = true;
 	return q->found;
 }

@@ -56,7 +56,9 @@ struct dynlib {
  * every later call fails the same way. err may be NULL. */
 bool dynlib_load(struct dynlib *lib, char *err, size_t errlen);
 
-/* True when a library with this SONAME is mapped into the process (tests). */
+/* True when a library with this SONAME is mapped into the process, or,
+ * given a name without its version ("libmbedx509.so"), any version of it
+ * (tests). */
 bool dynlib_is_mapped(const char *soname);
 
 #endif

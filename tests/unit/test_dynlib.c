@@ -30,6 +30,9 @@ static void test_lazy_libraries_not_mapped_at_start(void **state)
 	assert_false(dynlib_is_mapped(ASSAY_LIBHPDF_SONAME));
 	/* the query itself works: a linked library is seen */
 	assert_true(dynlib_is_mapped("libsqlite3.so.0"));
+	/* by a name without its version too, but not by any start of one */
+	assert_true(dynlib_is_mapped("libsqlite3.so"));
+	assert_false(dynlib_is_mapped("libsqlite"));
 }
 
 static void test_loads_and_calls(void **state)
