@@ -173,7 +173,11 @@ $(BUILD)/bench/yaml_model: bench/yaml_model.c $(BUILD)/libassay.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libassay.a $(LIBS)
 
-bench-k8s: $(ASSAY_BIN) $(BUILD)/bench/yaml_events $(BUILD)/bench/yaml_model
+$(BUILD)/bench/evict: bench/evict.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -o $@ $<
+
+bench-k8s: $(ASSAY_BIN) $(BUILD)/bench/yaml_events $(BUILD)/bench/yaml_model $(BUILD)/bench/evict
 	bench/k8s.sh $(BENCH_ARGS)
 
 BENCH_IMAGE_MB ?= 200

@@ -11,6 +11,9 @@
 #            and every finding written to the store
 # and the scan's peak RSS on N/10 manifests, to show that memory is flat.
 # The target: scan at most 1.5x bare, with flat memory.
+# Then bare and scan again, each after the manifests were dropped from the
+# page cache (bench/evict.c; COLD_ROUNDS, default 3): files that must come
+# from the disk, as on a machine that has not read them lately.
 #
 # usage: bench/k8s.sh [N]   (make bench-k8s builds the programs first;
 #        ROUNDS=K sets the rounds)
@@ -85,8 +88,16 @@ for _ in $(seq "$rounds"); do
 	run_once small "$assay" scan "$out/small" --db "$out/db" --fail-on none -q
 done
 report small
+for _ in $(seq "${COLD_ROUNDS:-3}"); do
+	"$bench/evict" "$out/manifests"
+	run_once cold_bare "$bench/yaml_events" "$out/manifests"
+	"$bench/evict" "$out/manifests"
+	run_once cold_scan "$assay" scan "$out/manifests" --db "$out/db" --fail-on none -q
+done
+report cold_bare cold_scan
 awk -v b="$t_bare" -v m="$t_model" -v s="$t_scan" -v c="$t_secrets" -v rs="$rss_scan" -v rm="$rss_small" -v n="$n" 'BEGIN {
 	printf "model / bare: %.2fx\n", m / b
 	printf "scan / bare:  %.2fx (target 1.5x); of the scan, %.2f s is walk, read and secrets engine\n", s / b, c
 	printf "peak RSS: %d KB on %d manifests, %d KB on %d (%.2fx for 10x the input)\n", rs, n, rm, n / 10, rs / rm
 }'
+awk -v b="$t_cold_bare" -v s="$t_cold_scan" 'BEGIN { printf "cold cache, scan / bare: %.2fx\n", s / b }'

@@ -109,24 +109,40 @@ static bool take_budget(struct readahead *ra, struct item *it)
 	return true;
 }
 
-static void prepare_item(struct readahead *ra, struct item *it)
+/* The item's bytes, and what is prepared from them. */
+static void prepare_item(struct readahead *ra, struct item *it, struct file_read *r)
 {
 	char *data = NULL;
 
-	if (!it->wanted || !take_budget(ra, it))
-		return;
-	it->content.err = read_file_sized(it->e.path, READAHEAD_MAX_FILE, (size_t)it->e.st.st_size, &data,
-					  &it->content.len, &it->content.truncated);
+	it->content.err = file_read_finish(r, &data, &it->content.len, &it->content.truncated);
 	it->content.data = data;
 	it->e.ahead = &it->content;
 	if (!it->content.err && ra->ops->prepare)
 		it->prepared = ra->ops->prepare(&it->e, &it->content, ra->ctx);
 }
 
+/* The files the page cache holds are read and prepared first; the disk
+ * reads the others meanwhile, all of them at once, which are prepared
+ * last. One at a time, a scan of files that were not in the cache waited
+ * for each in turn: 10,000 manifests took 0.55-0.70 s to read that way,
+ * 0.26 s in batches of 32 (a test program, on this project's VM). */
 static void prepare_batch(struct readahead *ra, struct batch *b)
 {
-	for (size_t i = 0; i < b->n; i++)
-		prepare_item(ra, &b->items[i]);
+	struct file_read reads[READAHEAD_BATCH];
+	size_t waiting[READAHEAD_BATCH], n_waiting = 0;
+
+	for (size_t i = 0; i < b->n; i++) {
+		struct item *it = &b->items[i];
+
+		if (!it->wanted || !take_budget(ra, it))
+			continue;
+		if (file_read_start(&reads[i], it->e.path, READAHEAD_MAX_FILE, (size_t)it->e.st.st_size) > 0)
+			waiting[n_waiting++] = i;
+		else
+			prepare_item(ra, it, &reads[i]);
+	}
+	for (size_t k = 0; k < n_waiting; k++)
+		prepare_item(ra, &b->items[waiting[k]], &reads[waiting[k]]);
 }
 
 /* What a worker allocated; the strings belong to the calling thread and

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #ifdef __SSE2__
@@ -284,6 +285,29 @@ static int read_fd_capped(int fd, size_t cap, size_t expect, struct buf *b, bool
 	}
 }
 
+static int open_for_read(const char *path)
+{
+	return open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+}
+
+/* Room for one byte past the expected end, which the read must not fill. */
+static void init_read_buf(struct buf *b, size_t cap, size_t expect)
+{
+	buf_init_sized(b, (expect && expect < cap ? expect + 1 : cap < READ_FIRST ? cap : READ_FIRST) + 1);
+}
+
+/* Hands the bytes read over, or frees them after an error. */
+static int end_read(struct buf *b, int err, char **data, size_t *len)
+{
+	if (err) {
+		buf_free(b);
+		return err;
+	}
+	*len = b->len;
+	*data = buf_steal(b);
+	return 0;
+}
+
 int read_file_sized(const char *path, size_t cap, size_t expect, char **data, size_t *len, bool *truncated)
 {
 	struct buf b;
@@ -292,20 +316,74 @@ int read_file_sized(const char *path, size_t cap, size_t expect, char **data, si
 	*data = NULL;
 	*len = 0;
 	*truncated = false;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	fd = open_for_read(path);
 	if (fd < 0)
 		return -errno;
-	/* room for one byte past the expected end, which the read must not fill */
-	buf_init_sized(&b, (expect && expect < cap ? expect + 1 : cap < READ_FIRST ? cap : READ_FIRST) + 1);
+	init_read_buf(&b, cap, expect);
 	err = read_fd_capped(fd, cap, expect, &b, truncated);
 	close(fd);
-	if (err) {
-		buf_free(&b);
-		return err;
+	return end_read(&b, err, data, len);
+}
+
+/* The first read of file_read_start: what the page cache holds, without
+ * waiting for the disk. Returns 0 when that was the whole file (the same
+ * test as read_fd_capped's), 1 when more is to be read, or -errno. */
+static int read_cached(struct file_read *r)
+{
+	size_t want = r->b.cap - 1;
+	struct iovec v = {r->b.data, want};
+	ssize_t n = preadv2(r->fd, &v, 1, -1, RWF_NOWAIT);
+
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 1 : -errno;
+	r->b.len = (size_t)n;
+	r->b.data[n] = '\0';
+	return n == 0 || ((size_t)n == r->expect && (size_t)n < want) ? 0 : 1;
+}
+
+int file_read_start(struct file_read *r, const char *path, size_t cap, size_t expect)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->cap = cap;
+	r->expect = expect;
+	r->fd = open_for_read(path);
+	if (r->fd < 0)
+		return r->status = -errno;
+	init_read_buf(&r->b, cap, expect);
+	/* Only a file known to fit one read: its size is what was asked. */
+	rc = expect && expect < cap ? read_cached(r) : 1;
+	if (rc == -EOPNOTSUPP || rc == -EINVAL) /* no RWF_NOWAIT here: read as usual */
+		rc = 1;
+	else if (rc > 0)
+		posix_fadvise(r->fd, (off_t)r->b.len, 0, POSIX_FADV_WILLNEED);
+	if (rc <= 0) {
+		close(r->fd);
+		r->fd = -1;
+		if (rc < 0)
+			buf_free(&r->b);
 	}
-	*len = b.len;
-	*data = buf_steal(&b);
-	return 0;
+	r->status = rc;
+	return rc;
+}
+
+int file_read_finish(struct file_read *r, char **data, size_t *len, bool *truncated)
+{
+	int err = r->status < 0 ? r->status : 0;
+
+	*data = NULL;
+	*len = 0;
+	*truncated = false;
+	if (err)
+		return err;
+	if (r->fd >= 0) {
+		err = read_fd_capped(r->fd, r->cap, r->expect, &r->b, &r->truncated);
+		close(r->fd);
+		r->fd = -1;
+	}
+	*truncated = r->truncated;
+	return end_read(&r->b, err, data, len);
 }
 
 int read_file_capped(const char *path, size_t cap, char **data, size_t *len, bool *truncated)

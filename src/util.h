@@ -69,6 +69,23 @@ int read_file_capped(const char *path, size_t cap, char **data, size_t *len, boo
  * is read whole all the same. */
 int read_file_sized(const char *path, size_t cap, size_t expect, char **data, size_t *len, bool *truncated);
 
+/* The same in two steps, for a caller with several files to read: the
+ * start opens the file and takes what the page cache holds of it without
+ * waiting; when that is not the whole file, it asks the kernel to read
+ * the rest (POSIX_FADV_WILLNEED) and returns 1, so that the disk reads of
+ * many files are under way at once, and the finish waits for them.
+ * Returns 0 when the file was read whole, 1, or -errno; every start is
+ * followed by a finish, which returns what read_file_sized would. */
+struct file_read {
+	int fd; /* open until the finish, or -1 */
+	int status; /* what the start returned */
+	size_t cap, expect;
+	struct buf b;
+	bool truncated;
+};
+int file_read_start(struct file_read *r, const char *path, size_t cap, size_t expect);
+int file_read_finish(struct file_read *r, char **data, size_t *len, bool *truncated);
+
 /* True when the first `n` bytes look like binary content (NUL bytes, or a
  * high share of control characters). */
 bool looks_binary(const char *data, size_t n);

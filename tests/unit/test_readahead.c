@@ -2,7 +2,10 @@
  * each entry with its own bytes and what was prepared from them, with no
  * worker, one or several; an error stops the turns; fs_entry_read serves
  * the bytes read ahead, capped as a read of the file would be; what was
- * prepared is released on the thread that prepared it. */
+ * prepared is released on the thread that prepared it. And the two-step
+ * read the workers use (file_read_start/finish): whole files at once from
+ * the page cache, files that are not in it only at the finish, with the
+ * same bytes either way. */
 #include "cmocka_prelude.h"
 
 #include <errno.h>
@@ -10,12 +13,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "fswalk.h"
 #include "readahead.h"
 #include "util.h"
+
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
 
 #define N_FILES 150 /* several batches, and a partial one */
 
@@ -375,6 +384,150 @@ static void test_released_where_prepared(void **state)
 	remove_tree(root);
 }
 
+
+/* ---- the two-step read ---- */
+
+static void check_read(const char *path, size_t cap, size_t expect, int want_start, const char *want, bool want_truncated)
+{
+	struct file_read r;
+	char *data;
+	size_t len;
+	bool truncated;
+
+	int started = file_read_start(&r, path, cap, expect);
+
+	if (want_start >= 0) /* -1: either */
+		assert_int_equal(started, want_start);
+	else
+		assert_true(started == 0 || started == 1);
+	assert_int_equal(file_read_finish(&r, &data, &len, &truncated), 0);
+	assert_int_equal(len, strlen(want));
+	assert_memory_equal(data, want, len);
+	assert_int_equal(data[len], '\0');
+	assert_int_equal(truncated, want_truncated);
+	free(data);
+}
+
+static void test_file_read_from_cache(void **state)
+{
+	char *root = new_temp_dir(), *path = xasprintf("%s/ten", root), *missing = xasprintf("%s/none", root);
+	struct file_read r;
+	char *data = (char *)"unset";
+	size_t len = 1;
+	bool truncated = true;
+	(void)state;
+
+	write_file(root, "ten", "0123456789");
+	/* just written, so in the page cache: read whole by the start */
+	check_read(path, 100, 10, 0, "0123456789", false);
+	/* a file that grew or shrank since its size was taken, or whose size
+	 * is unknown, is read on at the finish */
+	check_read(path, 100, 5, 1, "0123456789", false);
+	check_read(path, 100, 20, 1, "0123456789", false);
+	check_read(path, 100, 0, 1, "0123456789", false);
+	/* the cap holds whichever way */
+	check_read(path, 4, 10, 1, "0123", true);
+	assert_int_equal(file_read_start(&r, missing, 100, 10), -ENOENT);
+	assert_int_equal(file_read_finish(&r, &data, &len, &truncated), -ENOENT);
+	assert_null(data);
+	assert_int_equal(len, 0);
+	assert_false(truncated);
+	free(path);
+	free(missing);
+	remove_tree(root);
+}
+
+#define DISK_FILE_SIZE (16 * 4096)
+
+/* Drops the file's pages from the page cache; false when its last page
+ * stays (a file system such as tmpfs keeps files in memory only). Only
+ * the last page is mapped to look: valgrind reads the first pages of what
+ * a program maps. A read of the whole file cannot take it from the cache
+ * either way. */
+static bool evict(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	unsigned char resident = 1;
+	void *map;
+
+	assert_true(fd >= 0);
+	assert_int_equal(fdatasync(fd), 0); /* dirty pages are not dropped */
+	assert_int_equal(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+	map = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, DISK_FILE_SIZE - 4096);
+	assert_true(map != MAP_FAILED);
+	if (mincore(map, 4096, &resident) != 0)
+		resident = 1;
+	munmap(map, 4096);
+	close(fd);
+	return !(resident & 1);
+}
+
+/* Under valgrind the cache cannot be watched: it reads the start of what
+ * a program maps, and reads meant not to wait may wait. Only the bytes
+ * are checked there. */
+static bool cache_watchable(void)
+{
+#if __has_include(<valgrind/valgrind.h>)
+	return !RUNNING_ON_VALGRIND;
+#else
+	return true;
+#endif
+}
+
+static char *text_of(int i)
+{
+	char *t = xmalloc(DISK_FILE_SIZE + 1);
+
+	for (int k = 0; k < DISK_FILE_SIZE; k++)
+		t[k] = (char)('a' + (i + k) % 26);
+	t[DISK_FILE_SIZE] = '\0';
+	return t;
+}
+
+/* Files that are not in the page cache wait for the finish, and come out
+ * the same; so do they through the read-ahead, with a worker and without. */
+static void test_file_read_from_disk(void **state)
+{
+	char *root = new_temp_dir();
+	int workers[] = {0, 1};
+	(void)state;
+
+	for (int i = 0; i < 40; i++) {
+		char name[16], *text = text_of(i);
+		snprintf(name, sizeof(name), "d%02d", i);
+		write_file(root, name, text);
+		free(text);
+	}
+	for (size_t w = 0; w < sizeof(workers) / sizeof(workers[0]); w++) {
+		struct seen s = {.stop_at = -1};
+		int rc_walk, rc_finish, want_start = cache_watchable() ? 1 : -1;
+
+		for (int i = 0; i < 40; i++) {
+			char *path = xasprintf("%s/d%02d", root, i), *text = text_of(i);
+			if (!evict(path)) {
+				free(path);
+				free(text);
+				remove_tree(root);
+				skip(); /* this file system keeps its files in memory */
+			}
+			if (i % 2 == 0)
+				check_read(path, 1 << 20, DISK_FILE_SIZE, want_start, text, false);
+			free(path);
+			free(text);
+		}
+		/* half of them from the disk again, and every content checked
+		 * against a plain read at its turn */
+		buf_init(&s.order);
+		walk_with(root, workers[w], &s, &rc_walk, &rc_finish);
+		assert_int_equal(rc_walk, 0);
+		assert_int_equal(rc_finish, 0);
+		assert_int_equal(s.turns, 40);
+		assert_int_equal(s.prepared_seen, 40);
+		buf_free(&s.order);
+	}
+	remove_tree(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -383,6 +536,8 @@ int main(void)
 		cmocka_unit_test(test_size_and_budget_limits),
 		cmocka_unit_test(test_entry_read_from_ahead),
 		cmocka_unit_test(test_released_where_prepared),
+		cmocka_unit_test(test_file_read_from_cache),
+		cmocka_unit_test(test_file_read_from_disk),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
