@@ -356,8 +356,8 @@ int file_read_start(struct file_read *r, const char *path, size_t cap, size_t ex
 	rc = expect && expect < cap ? read_cached(r) : 1;
 	if (rc == -EOPNOTSUPP || rc == -EINVAL) /* no RWF_NOWAIT here: read as usual */
 		rc = 1;
-	else if (rc > 0)
-		posix_fadvise(r->fd, (off_t)r->b.len, 0, POSIX_FADV_WILLNEED);
+	else if (rc > 0 && r->b.len < cap) /* what is left of what will be read */
+		posix_fadvise(r->fd, (off_t)r->b.len, (off_t)(cap - r->b.len), POSIX_FADV_WILLNEED);
 	if (rc <= 0) {
 		close(r->fd);
 		r->fd = -1;

@@ -71,11 +71,11 @@ int read_file_sized(const char *path, size_t cap, size_t expect, char **data, si
 
 /* The same in two steps, for a caller with several files to read: the
  * start opens the file and takes what the page cache holds of it without
- * waiting; when that is not the whole file, it asks the kernel to read
- * the rest (POSIX_FADV_WILLNEED) and returns 1, so that the disk reads of
- * many files are under way at once, and the finish waits for them.
- * Returns 0 when the file was read whole, 1, or -errno; every start is
- * followed by a finish, which returns what read_file_sized would. */
+ * waiting. It returns 0 when that was the whole file; 1 when it was not,
+ * having asked the kernel to read the rest (POSIX_FADV_WILLNEED), so that
+ * the disk reads of many files are under way at once; or -errno. Every
+ * start is followed by a finish, which waits for the rest and returns
+ * what read_file_sized would. */
 struct file_read {
 	int fd; /* open until the finish, or -1 */
 	int status; /* what the start returned */
