@@ -1,8 +1,9 @@
 /*
  * Drops the files of a directory (not recursive) from the page cache, so
  * that bench/k8s.sh can time a scan of files that must come from the disk,
- * as on a machine that has not read them lately. Files with unwritten
- * changes keep them (POSIX_FADV_DONTNEED drops clean pages only).
+ * as on a machine that has not read them lately. The file system is
+ * synced first: POSIX_FADV_DONTNEED drops clean pages only, and files
+ * just generated are not written out yet.
  *
  * usage: evict DIR
  */
@@ -28,6 +29,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	dfd = dirfd(dir);
+	if (syncfs(dfd) != 0) {
+		perror(argv[1]);
+		return 2;
+	}
 	while ((d = readdir(dir))) {
 		int fd;
 

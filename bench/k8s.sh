@@ -123,7 +123,12 @@ awk -v b="$t_bare" -v m="$t_model" -v s="$t_scan" -v c="$t_secrets" -v rs="$rss_
 	printf "scan / bare:  %.2fx (target 1.5x); of the scan, %.2f s is walk, read and secrets engine\n", s / b, c
 	printf "peak RSS: %d KB on %d manifests, %d KB on %d (%.2fx for 10x the input)\n", rs, n, rm, n / 10, rs / rm
 }'
-awk -v b="$t_cold_bare" -v s="$t_cold_scan" 'BEGIN { printf "cold cache, scan / bare: %.2fx\n", s / b }'
+awk -v b="$t_cold_bare" -v s="$t_cold_scan" 'BEGIN {
+	if (b > 0)
+		printf "cold cache, scan / bare: %.2fx\n", s / b
+	else
+		print "cold cache: the bare loop was too fast to time"
+}'
 awk -v b="$t_bare" -v p="$t_pair_slow" 'BEGIN {
 	if (p > 1.15 * b)
 		printf "note: two bare loops at once took up to %.2fx one alone: a core was slower than the other, which\nslows the scan (it keeps both busy) more than the lone bare loop; the scan / bare ratio is overstated\n", p / b
