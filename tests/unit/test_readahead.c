@@ -387,16 +387,17 @@ static void test_released_where_prepared(void **state)
 
 /* ---- the two-step read ---- */
 
-static void check_read(const char *path, size_t cap, size_t expect, int want_start, const char *want, bool want_truncated)
+/* Reads the file in two steps and checks the bytes; the start's answer
+ * must be want_start (-1: either). Returns the start's answer. */
+static int check_read(const char *path, size_t cap, size_t expect, int want_start, const char *want, bool want_truncated)
 {
 	struct file_read r;
 	char *data;
 	size_t len;
 	bool truncated;
-
 	int started = file_read_start(&r, path, cap, expect);
 
-	if (want_start >= 0) /* -1: either */
+	if (want_start >= 0)
 		assert_int_equal(started, want_start);
 	else
 		assert_true(started == 0 || started == 1);
@@ -406,6 +407,7 @@ static void check_read(const char *path, size_t cap, size_t expect, int want_sta
 	assert_int_equal(data[len], '\0');
 	assert_int_equal(truncated, want_truncated);
 	free(data);
+	return started;
 }
 
 static void test_file_read_from_cache(void **state)
@@ -491,9 +493,12 @@ static char *text_of(int i)
 	return t;
 }
 
-/* Files that are not in the page cache, or only their first pages, wait
- * for the finish, and come out the same; so do they through the
- * read-ahead, with a worker and without. */
+/* Files that are not in the page cache, or only their first pages, are
+ * left to the finish, and come out the same; so do they through the
+ * read-ahead, with a worker and without. Not every one: the read that
+ * must not wait starts the kernel's own read-ahead of what it lacks,
+ * which may be done before it looks again (1 file in 20, in about one
+ * run in five, on this project's VM), and then the start has it all. */
 static void test_file_read_from_disk(void **state)
 {
 	char *root = new_temp_dir();
@@ -508,7 +513,8 @@ static void test_file_read_from_disk(void **state)
 	}
 	for (size_t w = 0; w < sizeof(workers) / sizeof(workers[0]); w++) {
 		struct seen s = {.stop_at = -1};
-		int rc_walk, rc_finish, want_start = cache_watchable() ? 1 : -1;
+		int rc_walk, rc_finish;
+		unsigned left_to_finish = 0, started = 0;
 
 		for (int i = 0; i < 40; i++) {
 			char *path = xasprintf("%s/d%02d", root, i), *text = text_of(i);
@@ -518,11 +524,15 @@ static void test_file_read_from_disk(void **state)
 				remove_tree(root);
 				skip(); /* this file system keeps its files in memory */
 			}
-			if (i % 2 == 0)
-				check_read(path, 1 << 20, DISK_FILE_SIZE, want_start, text, false);
+			if (i % 2 == 0) {
+				left_to_finish += (unsigned)check_read(path, 1 << 20, DISK_FILE_SIZE, -1, text, false);
+				started++;
+			}
 			free(path);
 			free(text);
 		}
+		if (cache_watchable())
+			assert_true(left_to_finish > started / 2);
 		/* half of them from the disk again, and every content checked
 		 * against a plain read at its turn */
 		buf_init(&s.order);
