@@ -121,11 +121,21 @@ static void prepare_item(struct readahead *ra, struct item *it, struct file_read
 		it->prepared = ra->ops->prepare(&it->e, &it->content, ra->ctx);
 }
 
+static void prepare_waiting(struct readahead *ra, struct batch *b, struct file_read *reads, const size_t *waiting,
+			    size_t *n_waiting)
+{
+	for (size_t k = 0; k < *n_waiting; k++)
+		prepare_item(ra, &b->items[waiting[k]], &reads[waiting[k]]);
+	*n_waiting = 0;
+}
+
 /* The files the page cache holds are read and prepared first; the disk
  * reads the others meanwhile, all of them at once, which are prepared
  * last. One at a time, a scan of files that were not in the cache waited
  * for each in turn: 10,000 manifests took 0.55-0.70 s to read that way,
- * 0.26 s in batches of 32 (a test program, on this project's VM). */
+ * 0.26 s in batches of 32 (a test program, on this project's VM). The
+ * files waiting hold a descriptor each: when none is left for the next
+ * file, they are finished first and it is opened again. */
 static void prepare_batch(struct readahead *ra, struct batch *b)
 {
 	struct file_read reads[READAHEAD_BATCH];
@@ -133,16 +143,22 @@ static void prepare_batch(struct readahead *ra, struct batch *b)
 
 	for (size_t i = 0; i < b->n; i++) {
 		struct item *it = &b->items[i];
+		size_t size = (size_t)it->e.st.st_size;
+		int rc;
 
 		if (!it->wanted || !take_budget(ra, it))
 			continue;
-		if (file_read_start(&reads[i], it->e.path, READAHEAD_MAX_FILE, (size_t)it->e.st.st_size) > 0)
+		rc = file_read_start(&reads[i], it->e.path, READAHEAD_MAX_FILE, size);
+		if ((rc == -EMFILE || rc == -ENFILE) && n_waiting) {
+			prepare_waiting(ra, b, reads, waiting, &n_waiting);
+			rc = file_read_start(&reads[i], it->e.path, READAHEAD_MAX_FILE, size);
+		}
+		if (rc > 0)
 			waiting[n_waiting++] = i;
 		else
 			prepare_item(ra, it, &reads[i]);
 	}
-	for (size_t k = 0; k < n_waiting; k++)
-		prepare_item(ra, &b->items[waiting[k]], &reads[waiting[k]]);
+	prepare_waiting(ra, b, reads, waiting, &n_waiting);
 }
 
 /* What a worker allocated; the strings belong to the calling thread and

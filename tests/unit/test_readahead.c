@@ -15,6 +15,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -546,6 +547,48 @@ static void test_file_read_from_disk(void **state)
 	remove_tree(root);
 }
 
+/* With few descriptors left, the files left to the finish give theirs
+ * back before the next file is opened: no read fails for want of one. */
+static void test_out_of_descriptors(void **state)
+{
+	char *root = new_temp_dir();
+	struct seen s = {.stop_at = -1};
+	struct rlimit old, low;
+	int rc_walk, rc_finish, lowest_free;
+	(void)state;
+
+	for (int i = 0; i < 40; i++) {
+		char name[16], *path, *text = text_of(i);
+		snprintf(name, sizeof(name), "d%02d", i);
+		write_file(root, name, text);
+		path = xasprintf("%s/%s", root, name);
+		if (!evict(path, 0)) {
+			free(path);
+			free(text);
+			remove_tree(root);
+			skip(); /* this file system keeps its files in memory */
+		}
+		free(path);
+		free(text);
+	}
+	lowest_free = open("/dev/null", O_RDONLY);
+	assert_true(lowest_free >= 0);
+	close(lowest_free);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)lowest_free + 8;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	buf_init(&s.order);
+	walk_with(root, 0, &s, &rc_walk, &rc_finish);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_int_equal(rc_walk, 0);
+	assert_int_equal(rc_finish, 0);
+	assert_int_equal(s.turns, 40);
+	assert_int_equal(s.prepared_seen, 40); /* every file read, and its bytes checked at its turn */
+	buf_free(&s.order);
+	remove_tree(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -556,6 +599,7 @@ int main(void)
 		cmocka_unit_test(test_released_where_prepared),
 		cmocka_unit_test(test_file_read_from_cache),
 		cmocka_unit_test(test_file_read_from_disk),
+		cmocka_unit_test(test_out_of_descriptors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
