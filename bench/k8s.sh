@@ -68,8 +68,8 @@ run_once() {
 # fast one, while the scan, which keeps both busy, cannot.
 run_pair() {
 	local a b slow
-	"$time_cmd" -f %e -o "$out/pair1.log" "$bench/yaml_events" "$out/manifests" >/dev/null &
-	"$time_cmd" -f %e -o "$out/pair2.log" "$bench/yaml_events" "$out/manifests" >/dev/null
+	/usr/bin/time -f %e -o "$out/pair1.log" "$bench/yaml_events" "$out/manifests" >/dev/null &
+	/usr/bin/time -f %e -o "$out/pair2.log" "$bench/yaml_events" "$out/manifests" >/dev/null
 	wait
 	a=$(tail -1 "$out/pair1.log")
 	b=$(tail -1 "$out/pair2.log")
@@ -79,7 +79,6 @@ run_pair() {
 		t_pair_fast=$(awk -v a="$a" -v b="$b" 'BEGIN { print (a > b ? b : a) }')
 	fi
 }
-time_cmd=/usr/bin/time
 
 report() {
 	local name t rss

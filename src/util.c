@@ -378,11 +378,10 @@ int file_read_finish(struct file_read *r, char **data, size_t *len, bool *trunca
 	if (err)
 		return err;
 	if (r->fd >= 0) {
-		err = read_fd_capped(r->fd, r->cap, r->expect, &r->b, &r->truncated);
+		err = read_fd_capped(r->fd, r->cap, r->expect, &r->b, truncated);
 		close(r->fd);
 		r->fd = -1;
 	}
-	*truncated = r->truncated;
 	return end_read(&r->b, err, data, len);
 }
 

@@ -81,7 +81,6 @@ struct file_read {
 	int status; /* what the start returned */
 	size_t cap, expect;
 	struct buf b;
-	bool truncated;
 };
 int file_read_start(struct file_read *r, const char *path, size_t cap, size_t expect);
 int file_read_finish(struct file_read *r, char **data, size_t *len, bool *truncated);

@@ -494,6 +494,41 @@ static char *text_of(int i)
 	return t;
 }
 
+#define DISK_FILES 40
+
+static char *disk_file(const char *root, int i)
+{
+	return xasprintf("%s/d%02d", root, i);
+}
+
+/* DISK_FILES files of DISK_FILE_SIZE bytes, the i-th text_of(i). */
+static char *make_disk_tree(void)
+{
+	char *root = new_temp_dir();
+
+	for (int i = 0; i < DISK_FILES; i++) {
+		char name[16], *text = text_of(i);
+		snprintf(name, sizeof(name), "d%02d", i);
+		write_file(root, name, text);
+		free(text);
+	}
+	return root;
+}
+
+/* Evicts make_disk_tree's files, every fourth but its first 8 KiB when
+ * keep_some; false when this file system keeps them in memory. */
+static bool evict_disk_tree(const char *root, bool keep_some)
+{
+	bool evicted = true;
+
+	for (int i = 0; i < DISK_FILES && evicted; i++) {
+		char *path = disk_file(root, i);
+		evicted = evict(path, keep_some && i % 4 == 2 ? 8192 : 0);
+		free(path);
+	}
+	return evicted;
+}
+
 /* Files that are not in the page cache, or only their first pages, are
  * left to the finish, and come out the same; so do they through the
  * read-ahead, with a worker and without. Not every one: the read that
@@ -502,33 +537,23 @@ static char *text_of(int i)
  * run in five, on this project's VM), and then the start has it all. */
 static void test_file_read_from_disk(void **state)
 {
-	char *root = new_temp_dir();
+	char *root = make_disk_tree();
 	int workers[] = {0, 1};
 	(void)state;
 
-	for (int i = 0; i < 40; i++) {
-		char name[16], *text = text_of(i);
-		snprintf(name, sizeof(name), "d%02d", i);
-		write_file(root, name, text);
-		free(text);
-	}
 	for (size_t w = 0; w < sizeof(workers) / sizeof(workers[0]); w++) {
 		struct seen s = {.stop_at = -1};
 		int rc_walk, rc_finish;
 		unsigned left_to_finish = 0, started = 0;
 
-		for (int i = 0; i < 40; i++) {
-			char *path = xasprintf("%s/d%02d", root, i), *text = text_of(i);
-			if (!evict(path, i % 4 == 2 ? 8192 : 0)) {
-				free(path);
-				free(text);
-				remove_tree(root);
-				skip(); /* this file system keeps its files in memory */
-			}
-			if (i % 2 == 0) {
-				left_to_finish += (unsigned)check_read(path, 1 << 20, DISK_FILE_SIZE, -1, text, false);
-				started++;
-			}
+		if (!evict_disk_tree(root, true)) {
+			remove_tree(root);
+			skip(); /* this file system keeps its files in memory */
+		}
+		for (int i = 0; i < DISK_FILES; i += 2) {
+			char *path = disk_file(root, i), *text = text_of(i);
+			left_to_finish += (unsigned)check_read(path, 1 << 20, DISK_FILE_SIZE, -1, text, false);
+			started++;
 			free(path);
 			free(text);
 		}
@@ -540,8 +565,8 @@ static void test_file_read_from_disk(void **state)
 		walk_with(root, workers[w], &s, &rc_walk, &rc_finish);
 		assert_int_equal(rc_walk, 0);
 		assert_int_equal(rc_finish, 0);
-		assert_int_equal(s.turns, 40);
-		assert_int_equal(s.prepared_seen, 40);
+		assert_int_equal(s.turns, DISK_FILES);
+		assert_int_equal(s.prepared_seen, DISK_FILES);
 		buf_free(&s.order);
 	}
 	remove_tree(root);
@@ -551,25 +576,15 @@ static void test_file_read_from_disk(void **state)
  * back before the next file is opened: no read fails for want of one. */
 static void test_out_of_descriptors(void **state)
 {
-	char *root = new_temp_dir();
+	char *root = make_disk_tree();
 	struct seen s = {.stop_at = -1};
 	struct rlimit old, low;
 	int rc_walk, rc_finish, lowest_free;
 	(void)state;
 
-	for (int i = 0; i < 40; i++) {
-		char name[16], *path, *text = text_of(i);
-		snprintf(name, sizeof(name), "d%02d", i);
-		write_file(root, name, text);
-		path = xasprintf("%s/%s", root, name);
-		if (!evict(path, 0)) {
-			free(path);
-			free(text);
-			remove_tree(root);
-			skip(); /* this file system keeps its files in memory */
-		}
-		free(path);
-		free(text);
+	if (!evict_disk_tree(root, false)) {
+		remove_tree(root);
+		skip(); /* this file system keeps its files in memory */
 	}
 	lowest_free = open("/dev/null", O_RDONLY);
 	assert_true(lowest_free >= 0);
@@ -583,8 +598,8 @@ static void test_out_of_descriptors(void **state)
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
 	assert_int_equal(rc_walk, 0);
 	assert_int_equal(rc_finish, 0);
-	assert_int_equal(s.turns, 40);
-	assert_int_equal(s.prepared_seen, 40); /* every file read, and its bytes checked at its turn */
+	assert_int_equal(s.turns, DISK_FILES);
+	assert_int_equal(s.prepared_seen, DISK_FILES); /* every file read, and its bytes checked at its turn */
 	buf_free(&s.order);
 	remove_tree(root);
 }
